@@ -1,0 +1,133 @@
+"""When reminders and escalations go out for a deadline (SPEC section 4, "Escalation").
+
+- A reminder goes to the responsible role `reminder_working_days` before the due date.
+- A deadline lapses when its due day ends in Europe/London. Level 1 goes out at the next 09:00
+  London time on a Working Day, then one level higher every `step_working_days`, until the
+  deadline is met or waived.
+- Every send is at 09:00 London time on a Working Day, except this: a deadline already past when
+  it was set (a release created late, or re-dated) lapses at once and its level 1 goes out at
+  once; later levels keep the schedule anchored on the original lapse. Likewise a reminder whose
+  time has passed when the deadline was set goes out at once if the deadline has not lapsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from rules.workdays import WorkingDayCalendar
+
+LONDON = ZoneInfo("Europe/London")
+
+
+class SendKind(StrEnum):
+    REMINDER = "reminder"
+    ESCALATION = "escalation"
+
+
+@dataclass(frozen=True)
+class EscalationPolicy:
+    """How a release escalates; configurable per release."""
+
+    reminder_working_days: int = 5
+    step_working_days: int = 5
+    send_hour: int = 9
+
+
+@dataclass(frozen=True)
+class ScheduledSend:
+    """One reminder or escalation: when (timezone-aware), what, and at which level."""
+
+    at: datetime
+    kind: SendKind
+    level: int | None
+
+    @property
+    def day(self) -> date:
+        return self.at.astimezone(LONDON).date()
+
+
+def london(day: date, hour: int = 0) -> datetime:
+    """`hour`:00 on `day` in London, as an aware datetime."""
+    return datetime.combine(day, time(hour), tzinfo=LONDON)
+
+
+def lapse_moment(due: date) -> datetime:
+    """A deadline lapses when its due day ends in London."""
+    return london(due + timedelta(days=1))
+
+
+def london_today(now: datetime) -> date:
+    """The date in London at `now` (an aware datetime)."""
+    return now.astimezone(LONDON).date()
+
+
+def iter_escalation_schedule(
+    due: date,
+    policy: EscalationPolicy,
+    cal: WorkingDayCalendar,
+    *,
+    since: datetime | None = None,
+) -> Iterator[ScheduledSend]:
+    """Every send for a deadline that stays unmet, in time order (endless once lapsed).
+
+    `since` is when the deadline took this due date (the release's creation or a re-date);
+    sends whose time had already passed then are handled as the module docstring says.
+    """
+    lapse = lapse_moment(due)
+    reminder_day = cal.add(due, -policy.reminder_working_days)
+    reminder = london(reminder_day, policy.send_hour)
+    if since is None or since <= reminder:
+        yield ScheduledSend(reminder, SendKind.REMINDER, None)
+    elif since < lapse:
+        yield ScheduledSend(since, SendKind.REMINDER, None)
+
+    anchor = cal.next_working_day(due)
+    first = london(anchor, policy.send_hour)
+    level_one_at = since if since is not None and since >= lapse else first
+    yield ScheduledSend(level_one_at, SendKind.ESCALATION, 1)
+    level = 2
+    step = 1
+    while True:
+        at = london(cal.add(anchor, policy.step_working_days * step), policy.send_hour)
+        step += 1
+        if at <= level_one_at:
+            continue
+        yield ScheduledSend(at, SendKind.ESCALATION, level)
+        level += 1
+
+
+def escalation_schedule(
+    due: date,
+    policy: EscalationPolicy,
+    cal: WorkingDayCalendar,
+    *,
+    resolved: date | datetime | None = None,
+    until: date | datetime | None = None,
+    since: datetime | None = None,
+) -> list[ScheduledSend]:
+    """The dated reminders and escalations of a deadline.
+
+    Stops before `resolved` (the date or moment it was met or waived: nothing goes out from
+    then on; a date means the start of that day in London) and, if still open, at `until`.
+    One of the two must be given, as an unmet deadline escalates for ever.
+    """
+    if resolved is None and until is None:
+        raise ValueError("give `resolved` or `until`: an open deadline escalates for ever")
+    stops = [_moment(x) for x in (resolved, until) if x is not None]
+    stop = min(stops)
+    out = []
+    for send in iter_escalation_schedule(due, policy, cal, since=since):
+        if send.at >= stop:
+            break
+        out.append(send)
+    return out
+
+
+def _moment(value: date | datetime) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    return london(value)

@@ -1,0 +1,103 @@
+"""All configuration in one place, read from the environment with defaults that just work.
+
+With nothing set, `make run` starts everything locally: the data directory is the user's data
+directory (or `./.data` where that cannot be written), the store is a SQLite file in it, the
+Temporal dev server listens on localhost:7233, and mail goes to a local sink that keeps `.eml`
+files.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TASK_QUEUE = "sec-release"
+
+
+def default_data_dir() -> Path:
+    """The per-user data directory, or `./.data` when it cannot be created."""
+    from platformdirs import user_data_dir
+
+    preferred = Path(user_data_dir("sec-release", appauthor=False))
+    try:
+        preferred.mkdir(parents=True, exist_ok=True)
+        if os.access(preferred, os.W_OK):
+            return preferred
+    except OSError:
+        pass
+    return Path.cwd() / ".data"
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Every setting the CLI, the worker and the activities read (environment variable names)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    data_dir: Path = Field(
+        default_factory=default_data_dir, validation_alias=_env("SEC_RELEASE_DATA_DIR")
+    )
+    # Temporal connection (a remote cluster needs TLS client certificates or an API key).
+    temporal_address: str = Field("localhost:7233", validation_alias=_env("TEMPORAL_ADDRESS"))
+    temporal_namespace: str = Field("default", validation_alias=_env("TEMPORAL_NAMESPACE"))
+    temporal_tls: bool = Field(False, validation_alias=_env("TEMPORAL_TLS"))
+    temporal_tls_cert: Path | None = Field(None, validation_alias=_env("TEMPORAL_TLS_CERT"))
+    temporal_tls_key: Path | None = Field(None, validation_alias=_env("TEMPORAL_TLS_KEY"))
+    temporal_tls_ca: Path | None = Field(None, validation_alias=_env("TEMPORAL_TLS_CA"))
+    temporal_api_key: str | None = Field(None, validation_alias=_env("TEMPORAL_API_KEY"))
+    task_queue: str = Field(TASK_QUEUE, validation_alias=_env("SEC_RELEASE_TASK_QUEUE"))
+    # The embedded dev server (`sec-release up`).
+    port: int = Field(7233, validation_alias=_env("SEC_RELEASE_PORT"))
+    ui_port: int = Field(8233, validation_alias=_env("SEC_RELEASE_UI_PORT"))
+    # The store: a SQLite file in the data dir unless DATABASE_URL names another database.
+    database_url_setting: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
+    # Mail: with no SMTP_HOST, `up` runs a local sink that keeps every message as a .eml file.
+    smtp_host: str | None = Field(None, validation_alias=_env("SMTP_HOST"))
+    smtp_port: int = Field(25, validation_alias=_env("SMTP_PORT"))
+    smtp_username: str | None = Field(None, validation_alias=_env("SMTP_USERNAME"))
+    smtp_password: str | None = Field(None, validation_alias=_env("SMTP_PASSWORD"))
+    smtp_starttls: bool = Field(False, validation_alias=_env("SMTP_STARTTLS"))
+    smtp_timeout_seconds: float = Field(30.0, validation_alias=_env("SMTP_TIMEOUT"))
+    mail_from: str = Field("sec-release@localhost", validation_alias=_env("MAIL_FROM"))
+    sink_port: int = Field(8025, validation_alias=_env("SEC_RELEASE_SINK_PORT"))
+    contacts_file_setting: Path | None = Field(None, validation_alias=_env("SEC_RELEASE_CONTACTS"))
+    # Escalation policy given to new releases (each release keeps the policy it started with).
+    reminder_working_days: int = Field(
+        5, validation_alias=_env("SEC_RELEASE_REMINDER_WORKING_DAYS")
+    )
+    escalation_step_working_days: int = Field(
+        5, validation_alias=_env("SEC_RELEASE_ESCALATION_STEP_WORKING_DAYS")
+    )
+    # A release continues as new past this many history events (or when Temporal suggests it).
+    max_history_events: int = Field(2000, validation_alias=_env("SEC_RELEASE_MAX_HISTORY_EVENTS"))
+
+    @cached_property
+    def database_url(self) -> str:
+        if self.database_url_setting:
+            return self.database_url_setting
+        return f"sqlite+aiosqlite:///{self.data_dir / 'sec-release.db'}"
+
+    @cached_property
+    def contacts_file(self) -> Path:
+        return self.contacts_file_setting or self.data_dir / "contacts.yaml"
+
+    @cached_property
+    def mail_dir(self) -> Path:
+        """Where the local sink writes `.eml` files."""
+        return self.data_dir / "mail"
+
+    @cached_property
+    def temporal_db(self) -> Path:
+        """The dev server's SQLite file."""
+        return self.data_dir / "temporal.db"
+
+    def ensure_data_dir(self) -> Path:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return self.data_dir

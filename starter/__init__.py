@@ -1,0 +1,1 @@
+"""The `sec-release` command line (the product's front door)."""

@@ -1,0 +1,97 @@
+"""`sec-release`: parse the command line, run one command, exit 0 / 1 refused / 2 usage.
+
+No input reaches the user as a traceback: rule refusals, usage errors and unavailable services
+each become one sentence on stderr (and `{"error": ...}` on stdout with `--json`). Commands
+import Temporal and SQLAlchemy only when they run, so the offline ones answer fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import NoReturn
+
+from rules.errors import Refused
+from starter import offline, service
+from starter.errors import EXIT_REFUSED, EXIT_USAGE, Unavailable, UsageError
+from starter.output import Output
+
+Handler = Callable[[argparse.Namespace, Output], int]
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser that raises instead of printing usage and exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def common_options() -> argparse.ArgumentParser:
+    """Options every command accepts, before or after its name."""
+    common = Parser(add_help=False)
+    s = argparse.SUPPRESS
+    common.add_argument("--json", action="store_true", default=s, help="print one JSON document")
+    common.add_argument(
+        "--as",
+        dest="actor",
+        metavar="ROLE[:NAME]",
+        default=s,
+        help="who acts (or SEC_RELEASE_ACTOR)",
+    )
+    common.add_argument("--address", default=s, help="Temporal address (or TEMPORAL_ADDRESS)")
+    common.add_argument("--namespace", default=s, help="Temporal namespace (or TEMPORAL_NAMESPACE)")
+    common.add_argument("--tls-cert", default=s, metavar="PATH", help="TLS client certificate")
+    common.add_argument("--tls-key", default=s, metavar="PATH", help="TLS client key")
+    common.add_argument("--tls-ca", default=s, metavar="PATH", help="TLS server CA certificate")
+    common.add_argument("--api-key", default=s, help="API key (e.g. Temporal Cloud)")
+    common.add_argument("--data-dir", default=s, metavar="DIR", help="data directory")
+    return common
+
+
+def build_parser() -> Parser:
+    common = common_options()
+    parser = Parser(
+        prog="sec-release",
+        parents=[common],
+        description="Run the governance of SEC Releases: deadlines, RID, TAD, testing, go-live.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+    offline.register(sub, common)
+    service.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; the return value is the process exit code."""
+    parser = build_parser()
+    raw = list(sys.argv[1:] if argv is None else argv)
+    out = Output(json="--json" in raw)
+    try:
+        args = parser.parse_args(raw)
+    except UsageError as exc:
+        out.refuse(str(exc))
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help prints and exits 0
+        return exc.code if isinstance(exc.code, int) else 0
+    out = Output(json=bool(getattr(args, "json", False)))
+    handler: Handler = args.handler
+    try:
+        return handler(args, out)
+    except Refused as exc:
+        out.refuse(exc.sentence)
+        return EXIT_REFUSED
+    except UsageError as exc:
+        out.refuse(str(exc))
+        return EXIT_USAGE
+    except Unavailable as exc:
+        out.refuse(str(exc))
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # the last line of defence: a sentence, never a traceback
+        out.refuse(
+            f"unexpected {type(exc).__name__}: {exc}. Please report this with the command you ran."
+        )
+        return EXIT_REFUSED

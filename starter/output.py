@@ -1,0 +1,59 @@
+"""How commands print: a readable text by default, one JSON document with `--json`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    raise TypeError(f"cannot show {type(value).__name__} as JSON")
+
+
+def to_json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, default=_default)
+
+
+@dataclass
+class Output:
+    """Where a command's result goes; `json` selects the machine-readable form."""
+
+    json: bool = False
+
+    def emit(self, data: Any, text: str) -> None:
+        """Print `data` as JSON with --json, else `text`."""
+        print(to_json(data) if self.json else text)
+
+    def refuse(self, sentence: str) -> None:
+        """A refusal: the sentence on stderr, and `{"error": ...}` on stdout with --json."""
+        print(f"sec-release: {sentence}", file=sys.stderr)
+        if self.json:
+            print(to_json({"error": sentence}))
+
+    def note(self, text: str) -> None:
+        """Progress for a person (stderr, so --json stdout stays one document)."""
+        print(text, file=sys.stderr)
+
+
+def table(rows: list[list[str]], headers: list[str]) -> str:
+    """A plain text table with aligned columns."""
+    cells = [headers, *rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
