@@ -131,3 +131,25 @@ def _moment(value: date | datetime) -> datetime:
     if isinstance(value, datetime):
         return value
     return london(value)
+
+
+PANEL_CHAIR = "PANEL_CHAIR"
+
+
+def escalation_audience(level: int, responsible: list[str]) -> list[str]:
+    """Who receives an escalation at `level`, widening as it rises.
+
+    Level 1: SECAS, the Panel chair and whoever owes the deadline; level 2 adds the whole Panel;
+    level 3 and above add the TAG and the OPSG (the sub-committees that advise the Panel).
+    """
+    audience = ["SECAS", PANEL_CHAIR, *responsible]
+    if level >= 2:
+        audience.append("PANEL")
+    if level >= 3:
+        audience += ["TAG", "OPSG"]
+    return list(dict.fromkeys(audience))
+
+
+def reminder_audience(responsible: list[str]) -> list[str]:
+    """A reminder goes to whoever owes the deadline, copied to SECAS as project manager."""
+    return list(dict.fromkeys([*responsible, "SECAS"]))

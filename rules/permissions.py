@@ -61,7 +61,8 @@ ACTIONS: dict[str, ActionRule] = {
     "rid draft": _rule("issue a new RID draft", S),
     "notice send": _rule("send a notice to Parties", S),
     "timetable set": _rule("set a planned date in the RID timetable", S),
-    "criterion define": _rule("define an acceptance criterion", S),
+    # SECAS keeps the RID's criteria; the Panel may add its own (e.g. to a documentation release).
+    "criterion define": _rule("define an acceptance criterion", S, P),
     "readiness confirm": _rule("confirm readiness of a documentation release", S),
     "golive sec-updated": _rule("confirm the SEC text was updated at go-live", S),
     # PANEL: decisions.

@@ -1,0 +1,151 @@
+"""The status document of a release, built from its state at a moment (pure)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from rules.context import Context
+from rules.costs import summarise, variances
+from rules.lifecycle import freeze_warnings
+from rules.phase import gate, owed, phase
+from rules.tracking import OPEN
+from schemas.state import DeadlineStatus, ModStatus, ReleaseState, SentNotice
+from schemas.status import (
+    CostsStatus,
+    DeadlineRow,
+    MessageRow,
+    OwedRow,
+    ReleaseStatus,
+    RidStatus,
+    TestingStatus,
+)
+
+ESCALATION_KINDS = ("reminder", "escalation")
+
+
+def _message(n: SentNotice) -> MessageRow:
+    return MessageRow(
+        key=n.key,
+        kind=n.kind,
+        at=n.at,
+        subject=n.subject,
+        to=n.to,
+        deadline=n.deadline,
+        level=n.level,
+        delivery=n.delivery.value,
+    )
+
+
+def costs_status(state: ReleaseState) -> CostsStatus:
+    in_scope = [m for m in state.modifications if m.status is not ModStatus.REMOVED and m.costs]
+    summary = summarise({m.id: m.costs for m in in_scope}, state.costs.quoted_total)
+    c = state.costs
+    var: dict[str, Decimal] = {}
+    if c.forecast is not None and c.actual is not None:
+        var = {k.value: v for k, v in variances(c.forecast.lines, c.actual.lines).items()}
+        if c.forecast.total is not None and c.actual.total is not None:
+            var["total"] = c.actual.total - c.forecast.total
+    return CostsStatus(
+        total=summary.total,
+        quoted_total=summary.quoted_total,
+        discrepancy=summary.discrepancy,
+        by_modification=summary.by_modification,
+        by_line={k.value: v for k, v in summary.by_line.items()},
+        forecast=c.forecast,
+        spend=c.spend,
+        actual=c.actual,
+        variances=var,
+        period_months=c.period_months,
+    )
+
+
+def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
+    """The status of `state` as of business time `now`."""
+    ctx = Context(now)
+    today = ctx.today
+    return ReleaseStatus(
+        id=state.id,
+        name=state.name,
+        type=state.type.value,
+        phase=phase(state, today).value,
+        go_live=state.go_live,
+        original_go_live=state.original_go_live,
+        ad_hoc=state.ad_hoc,
+        created_at=state.created_at,
+        as_of=now,
+        rid=RidStatus(
+            version=state.rid_version,
+            frozen=state.rid_frozen_on is not None,
+            frozen_on=state.rid_frozen_on,
+            history=state.rid_history,
+        ),
+        deadlines=[
+            DeadlineRow(
+                key=d.key,
+                due=d.due,
+                status=d.status.value,
+                met_on=d.met_on if d.status is DeadlineStatus.MET else None,
+                escalation_level=d.level,
+                who=[r.value for r in d.who],
+                what=d.what,
+                waived_reason=d.waived_reason,
+            )
+            for d in state.deadlines
+        ],
+        owed=[
+            OwedRow(
+                role=o.role.value,
+                action=o.action,
+                due=o.due,
+                overdue=o.due is not None and o.due < today,
+            )
+            for o in owed(state, today)
+        ],
+        modifications=state.modifications,
+        costs=costs_status(state),
+        criteria=state.criteria,
+        defects=state.defects,
+        gate=gate(state),
+        testing=TestingStatus(
+            tad=state.tad,
+            sit=state.sit,
+            uit=state.uit,
+            regression_plans=state.regression_plans,
+            regression_results=state.regression_results,
+            testing_evidence=state.testing_evidence,
+            operational_evidence=state.operational_evidence,
+            recommendations=state.recommendations,
+        ),
+        risks=state.risks,
+        votes=state.votes,
+        redates=state.redates,
+        appeals=state.appeals,
+        auditor=state.auditor,
+        freezes=state.freezes,
+        timetable=state.timetable,
+        actual=state.actual,
+        escalations=[_message(n) for n in state.notices if n.kind in ESCALATION_KINDS],
+        notices=[_message(n) for n in state.notices if n.kind not in ESCALATION_KINDS],
+        audit=state.audit,
+        warnings=freeze_warnings(state),
+        deployed_on=state.deployed_on,
+        sec_updated_on=state.sec_updated_on,
+        readiness_on=state.readiness_on,
+        lessons=state.lessons,
+        closed_on=state.closed_on,
+        cancelled_on=state.cancelled_on,
+        end_reason=state.end_reason,
+    )
+
+
+def has_lapsed(state: ReleaseState) -> bool:
+    return any(d.status is DeadlineStatus.LAPSED for d in state.deadlines)
+
+
+def owing_roles(state: ReleaseState, now: datetime) -> list[str]:
+    """The roles that owe something now (a search attribute for `inbox`)."""
+    return sorted({o.role.value for o in owed(state, Context(now).today)})
+
+
+__all__ = ["OPEN", "build_status", "costs_status", "has_lapsed", "owing_roles"]

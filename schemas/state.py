@@ -1,0 +1,313 @@
+"""The state of one release: everything the workflow holds and carries across continue-as-new.
+
+Every field has a default so a release started by older code still loads in newer code.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import Field
+
+from rules.costs import CostLine
+from rules.criteria import CriterionStatus
+from rules.permissions import Role
+from rules.release_calendar import ReleaseType
+from schemas.base import Model
+
+
+class ModStatus(StrEnum):
+    TARGETED = "targeted"
+    APPROVED = "approved"
+    REMOVED = "removed"
+
+
+class Modification(Model):
+    id: str
+    title: str
+    system: bool
+    status: ModStatus = ModStatus.TARGETED
+    approved_on: date | None = None
+    added_on: date
+    impacts: list[str] = Field(default_factory=list)
+    documents: list[str] = Field(default_factory=list)
+    costs: dict[CostLine, Decimal] = Field(default_factory=dict)
+    rationale: str | None = None
+    decision_by: date | None = None
+    fall_back: date | None = None
+    removed_reason: str | None = None
+
+
+class RidEntry(Model):
+    """One line of the RID's version history."""
+
+    version: str
+    on: date
+    kind: str  # "draft" or "baseline"
+    note: str = ""
+    scope: str | None = None  # for baselines: system, documentation or full
+    revoked: bool = False
+
+
+class DeadlineStatus(StrEnum):
+    PENDING = "pending"
+    MET = "met"
+    LAPSED = "lapsed"
+    WAIVED = "waived"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class Deadline(Model):
+    """One deadline and where its reminders and escalations stand.
+
+    `since` is when the current due date was set (creation or re-date); `cycle` counts those
+    settings, so a notice key names the cycle it belongs to and a re-date never re-sends an old one.
+    """
+
+    key: str
+    due: date | None = None
+    who: list[Role] = Field(default_factory=list)
+    what: str = ""
+    status: DeadlineStatus = DeadlineStatus.PENDING
+    met_on: date | None = None
+    waived_reason: str | None = None
+    escalates: bool = True
+    cycle: int = 1
+    since: datetime | None = None
+    level: int = 0
+    sent: list[str] = Field(default_factory=list)  # "reminder", "L1", "L2", ... of this cycle
+
+
+class Delivery(StrEnum):
+    QUEUED = "queued"
+    SENT = "sent"
+    FAILED_RETRYING = "failed-retrying"
+
+
+class SentNotice(Model):
+    """A message the release asked to send: a reminder, an escalation, a notice or a decision."""
+
+    key: str
+    kind: str  # notice | reminder | escalation | appeal | decision
+    at: datetime
+    subject: str
+    to: list[str] = Field(default_factory=list)
+    deadline: str | None = None
+    level: int | None = None
+    due: date | None = None
+    delivery: Delivery = Delivery.QUEUED
+    notice: str | None = None  # 12m, 6m, 1m, approval
+    detail: str = ""
+
+
+class AuditEntry(Model):
+    seq: int
+    at: datetime
+    actor: str
+    command: str
+    outcome: str = "accepted"  # accepted | refused
+    detail: str = ""
+
+
+class Submission(Model):
+    doc: str
+    on: date
+    by: str = ""
+
+
+class Recommendation(Model):
+    favourable: bool  # suitable / approve / go
+    comments: str = ""
+    on: date
+    by: str = ""
+
+
+class TadSubmission(Submission):
+    updated: bool = False
+
+
+class Tad(Model):
+    submissions: list[TadSubmission] = Field(default_factory=list)
+    reviews: list[Recommendation] = Field(default_factory=list)  # TAG comments (favourable unused)
+    consultation_from: date | None = None
+    consultation_to: date | None = None
+    recommendation: Recommendation | None = None
+    incorporated_on: date | None = None
+
+
+class TestPhase(Model):
+    """SIT or UIT: start, completion report, TAG recommendation, Panel approval."""
+
+    planned_start: date | None = None
+    planned_end: date | None = None
+    started_on: date | None = None
+    closed_on: date | None = None
+    report: Submission | None = None
+    recommendation: Recommendation | None = None
+    approved_on: date | None = None
+
+
+class Criterion(Model):
+    key: str
+    group: str  # operational | testing | panel
+    text: str
+    status: CriterionStatus = CriterionStatus.NOT_MET
+    evidence: list[str] = Field(default_factory=list)
+    reason: str | None = None
+    updated_on: date | None = None
+
+
+class Defects(Model):
+    sev1: int = 0
+    sev2: int = 0
+    sev3: int = 0
+    sev4: int = 0
+    sev5: int = 0
+    resolution_plan: str | None = None
+    testing_issues: int | None = None
+    threshold: int | None = None
+    reported_on: date
+
+
+class Risk(Model):
+    risk: str
+    mitigation: str
+    view: str = ""
+    on: date
+
+
+class CostReport(Model):
+    kind: str  # forecast | spend | actual
+    on: date
+    total: Decimal | None = None
+    lines: dict[CostLine, Decimal] = Field(default_factory=dict)
+    commentary: str = ""
+
+
+class Costs(Model):
+    quoted_total: Decimal | None = None
+    quoted_on: date | None = None
+    forecast: CostReport | None = None
+    spend: list[CostReport] = Field(default_factory=list)
+    actual: CostReport | None = None
+    period_months: int | None = None
+    period_from: date | None = None
+
+
+class Vote(Model):
+    go: bool
+    reason: str = ""
+    on: date
+    by: str = ""
+    superseded: bool = False  # a re-date after a no-go makes the lifecycle resume
+
+
+class Redate(Model):
+    go_live: date
+    reason: str
+    requested_on: date
+    by: str = ""
+    approved_on: date | None = None
+    previous: date | None = None
+
+
+class Appeal(Model):
+    by: str
+    reasons: str
+    on: date
+
+
+class AppealStatus(StrEnum):
+    OPEN = "open"
+    UNCHALLENGED = "unchallenged"
+    REFERRED = "referred"
+    UPHELD = "upheld"
+    OVERTURNED = "overturned"
+
+
+class AppealWindow(Model):
+    version: str
+    published_on: date
+    closes_on: date
+    status: AppealStatus = AppealStatus.OPEN
+    appeals: list[Appeal] = Field(default_factory=list)
+    notes: str = ""
+    determined_on: date | None = None
+    workflow_id: str = ""
+
+
+class Freeze(Model):
+    start: date
+    end: date
+    reason: str
+
+
+class Auditor(Model):
+    name: str
+    terms: str
+    on: date
+
+
+class WorkingDays(Model):
+    """The bank holidays this release computes with, fixed at its start (replay-safe)."""
+
+    first_year: int
+    last_year: int
+    holidays: list[date]
+
+
+class Policy(Model):
+    reminder_working_days: int = 5
+    step_working_days: int = 5
+    send_hour: int = 9
+    early_life_months: int = 1
+
+
+class ReleaseState(Model):
+    """The whole record of one release."""
+
+    id: str
+    name: str
+    type: ReleaseType
+    ad_hoc: bool = False
+    created_at: datetime
+    created_by: str = ""
+    go_live: date
+    original_go_live: date
+    calendar: WorkingDays
+    policy: Policy = Field(default_factory=Policy)
+    freezes: list[Freeze] = Field(default_factory=list)
+    modifications: list[Modification] = Field(default_factory=list)
+    rid_version: str = "0.0"
+    rid_history: list[RidEntry] = Field(default_factory=list)
+    rid_frozen_on: date | None = None
+    timetable: dict[str, date] = Field(default_factory=dict)
+    deadlines: list[Deadline] = Field(default_factory=list)
+    tad: Tad = Field(default_factory=Tad)
+    sit: TestPhase = Field(default_factory=TestPhase)
+    uit: TestPhase = Field(default_factory=TestPhase)
+    regression_plans: list[Submission] = Field(default_factory=list)
+    regression_results: list[Submission] = Field(default_factory=list)
+    testing_evidence: Submission | None = None
+    operational_evidence: Submission | None = None
+    recommendations: dict[str, Recommendation] = Field(default_factory=dict)  # TAG, OPSG
+    defects: Defects | None = None
+    criteria: list[Criterion] = Field(default_factory=list)
+    risks: list[Risk] = Field(default_factory=list)
+    costs: Costs = Field(default_factory=Costs)
+    votes: list[Vote] = Field(default_factory=list)
+    redates: list[Redate] = Field(default_factory=list)
+    auditor: Auditor | None = None
+    appeals: list[AppealWindow] = Field(default_factory=list)
+    readiness_on: date | None = None
+    deployed_on: date | None = None
+    sec_updated_on: date | None = None
+    lessons: Submission | None = None
+    closed_on: date | None = None
+    cancelled_on: date | None = None
+    end_reason: str = ""
+    audit: list[AuditEntry] = Field(default_factory=list)
+    notices: list[SentNotice] = Field(default_factory=list)
+    actual: dict[str, date] = Field(default_factory=dict)  # timetable event -> when it happened

@@ -1,0 +1,154 @@
+"""Inputs and signals of the workflows, and the arguments of their activities."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import Field
+
+from rules.release_calendar import ReleaseType
+from schemas.base import Actor, Model
+from schemas.state import (
+    Appeal,
+    AppealStatus,
+    AuditEntry,
+    Freeze,
+    Policy,
+    ReleaseState,
+    SentNotice,
+    WorkingDays,
+)
+from schemas.status import ReleaseStatus
+
+PANEL_WORKFLOW_ID = "sec-release/panel"
+
+
+def release_workflow_id(release_id: str) -> str:
+    """`release/2020-06`: one workflow per release."""
+    return f"release/{release_id}"
+
+
+class CreateRelease(Model):
+    """What `release create` decided, after the calendar rules agreed."""
+
+    id: str
+    name: str
+    type: ReleaseType
+    go_live: date
+    ad_hoc: bool = False
+    actor: Actor
+    calendar: WorkingDays
+    freezes: list[Freeze] = Field(default_factory=list)
+    policy: Policy = Field(default_factory=Policy)
+
+
+class ReleaseInput(Model):
+    """Starts a release (`create`) or continues one as new (`state`)."""
+
+    create: CreateRelease | None = None
+    state: ReleaseState | None = None
+    clock_offset_seconds: float = 0.0  # business clock = workflow time + offset (0 in production)
+    max_history_events: int = 2000
+    recorded_seq: int = 0  # audit entries already written to the store
+    panel_workflow_id: str = PANEL_WORKFLOW_ID
+
+
+class ReleaseResult(Model):
+    """What a release workflow returns when the release is closed or cancelled."""
+
+    status: ReleaseStatus
+
+
+class FreezeSync(Model):
+    """The Panel's change freezes, sent to every open release whenever they change."""
+
+    freezes: list[Freeze]
+
+
+class RegisterRelease(Model):
+    release_id: str
+    workflow_id: str
+
+
+class FreezeRequest(Model):
+    """`freeze add`: Panel-wide, not tied to one release."""
+
+    actor: Actor
+    start: date
+    end: date
+    reason: str
+
+
+class PanelInput(Model):
+    freezes: list[Freeze] = Field(default_factory=list)
+    releases: list[RegisterRelease] = Field(default_factory=list)
+    audit: list[AuditEntry] = Field(default_factory=list)
+    clock_offset_seconds: float = 0.0
+    max_history_events: int = 2000
+
+
+class PanelView(Model):
+    freezes: list[Freeze]
+    releases: list[str]
+    audit: list[AuditEntry]
+
+
+class AppealWindowInput(Model):
+    release_id: str
+    release_name: str
+    parent_workflow_id: str
+    version: str
+    published_on: date
+    closes_on: date
+    clock_offset_seconds: float = 0.0
+
+
+class Determination(Model):
+    upheld: bool
+    notes: str = ""
+    on: date
+
+
+class AppealOutcome(Model):
+    """What an appeal window reports to its release, by signalling the release's workflow id."""
+
+    version: str
+    status: AppealStatus
+    appeals: int = 0
+    notes: str = ""
+
+
+class AppealWindowView(Model):
+    version: str
+    closes_on: date
+    status: AppealStatus
+    appeals: list[Appeal]
+
+
+class NoticeRequest(Model):
+    """The `send_notice` activity's argument: one message a release asks to send."""
+
+    release_id: str
+    release_name: str
+    go_live: date
+    notice: SentNotice
+
+
+class NoticeReceipt(Model):
+    key: str
+    recipients: list[str] = Field(default_factory=list)
+    delivered_at: datetime | None = None
+
+
+class RecordRequest(Model):
+    """The `record_release` activity's argument: the register row and new audit entries."""
+
+    release_id: str
+    name: str
+    type: ReleaseType
+    phase: str
+    go_live: date
+    lapsed: bool
+    audit: list[AuditEntry] = Field(default_factory=list)
+    final: ReleaseStatus | None = None  # the full record, once the release has ended
+    closed_on: date | None = None

@@ -1,0 +1,290 @@
+"""The client side of sec-release: connect, create a release, send commands, read status.
+
+The CLI, `rehearse` and the tests all go through these functions, so a refusal reads the same
+everywhere: a rule's sentence becomes `Refused`, a missing server or release a clear sentence.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from temporalio.client import (
+    Client,
+    TLSConfig,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from rules.errors import Refused
+from rules.escalation import london, london_today
+from rules.release_calendar import Freeze as FreezeRule
+from rules.release_calendar import ReleasePlan, ReleaseType, plan_release
+from rules.workdays import WorkingDayCalendar, bank_holidays
+from schemas.base import Actor
+from schemas.commands import ActRequest, ActResult, Command
+from schemas.state import Freeze, Policy, ReleaseState, WorkingDays
+from schemas.status import ReleaseStatus
+from schemas.workflow_io import (
+    PANEL_WORKFLOW_ID,
+    CreateRelease,
+    FreezeRequest,
+    PanelInput,
+    PanelView,
+    ReleaseInput,
+    release_workflow_id,
+)
+from starter.errors import Unavailable
+from workflows.panel import PanelWorkflow
+from workflows.release import ReleaseWorkflow, initial_search_attributes
+
+# The calendar a release holds: a year before its creation to ten years after its go-live,
+# wide enough for any re-date a Panel would approve.
+CALENDAR_YEARS_BEFORE = 1
+CALENDAR_YEARS_AFTER = 10
+
+
+@dataclass(frozen=True)
+class Connection:
+    address: str = "localhost:7233"
+    namespace: str = "default"
+    tls: bool = False
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    tls_ca: str | None = None
+    api_key: str | None = None
+
+
+async def connect(conn: Connection) -> Client:
+    """A client with the pydantic converter; a server that is not there becomes one sentence."""
+    tls: TLSConfig | bool = conn.tls or conn.api_key is not None
+    if conn.tls_cert or conn.tls_key or conn.tls_ca:
+        tls = TLSConfig(
+            client_cert=_read(conn.tls_cert),
+            client_private_key=_read(conn.tls_key),
+            server_root_ca_cert=_read(conn.tls_ca),
+        )
+    try:
+        return await Client.connect(
+            conn.address,
+            namespace=conn.namespace,
+            data_converter=pydantic_data_converter,
+            tls=tls,
+            api_key=conn.api_key,
+        )
+    except RuntimeError as exc:
+        raise Unavailable(
+            f"No Temporal server answers at {conn.address} ({_first_line(exc)}); start one with "
+            "`make run` (or `sec-release up`), or point --address / TEMPORAL_ADDRESS at yours."
+        ) from None
+
+
+def _read(path: str | None) -> bytes | None:
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as exc:
+        raise Unavailable(f"Cannot read {path}: {exc.strerror}.") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+
+
+@dataclass
+class Clock:
+    """The business clock: the server's time plus an offset (zero but in rehearsals).
+
+    `source` reads the server's time (a time-skipping test server runs its own clock); without
+    one the machine's clock is the server's.
+    """
+
+    offset: timedelta = timedelta(0)
+    source: Callable[[], Awaitable[datetime]] | None = None
+
+    async def now(self) -> datetime:
+        base = await self.source() if self.source else datetime.now(UTC)
+        return base + self.offset
+
+    @property
+    def seconds(self) -> float:
+        return self.offset.total_seconds()
+
+
+@dataclass
+class Deployment:
+    """Where releases run: the client, the task queue and the Panel workflow they talk to."""
+
+    client: Client
+    task_queue: str
+    clock: Clock
+    panel_id: str = PANEL_WORKFLOW_ID
+    max_history_events: int = 2000
+    policy: Policy | None = None
+
+    # -- the Panel ---------------------------------------------------------------------------
+
+    async def panel(self) -> WorkflowHandle[PanelWorkflow, None]:
+        """The Panel workflow, started if it is not running yet."""
+        return await self.client.start_workflow(
+            PanelWorkflow.run,
+            PanelInput(
+                clock_offset_seconds=self.clock.seconds, max_history_events=self.max_history_events
+            ),
+            id=self.panel_id,
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+
+    async def panel_view(self) -> PanelView:
+        handle = await self.panel()
+        return await handle.query(PanelWorkflow.view)
+
+    async def add_freeze(self, actor: Actor, start: date, end: date, reason: str) -> str:
+        handle = await self.panel()
+        try:
+            return await handle.execute_update(
+                PanelWorkflow.freeze_add,
+                FreezeRequest(actor=actor, start=start, end=end, reason=reason),
+            )
+        except WorkflowUpdateFailedError as exc:
+            raise _refusal(exc) from None
+
+    # -- one release -------------------------------------------------------------------------
+
+    async def create_release(
+        self,
+        release_id: str,
+        *,
+        actor: Actor,
+        go_live: date | None,
+        release_type: ReleaseType | None,
+        ad_hoc: bool,
+    ) -> ReleaseStatus:
+        """Check the request against the calendar rules and start the release's workflow."""
+        from rules.permissions import check_permission
+
+        check_permission("release create", actor.role)
+        now = await self.clock.now()
+        today = london_today(now)
+        first = today.year - CALENDAR_YEARS_BEFORE
+        last = max(today.year, (go_live or today).year) + CALENDAR_YEARS_AFTER
+        holidays = bank_holidays(first, last)
+        cal = WorkingDayCalendar.from_dates(holidays, first, last)
+        view = await self.panel_view()
+        freezes = [FreezeRule(f.start, f.end, f.reason) for f in view.freezes]
+        plan: ReleasePlan = plan_release(
+            release_id.strip(),
+            go_live=go_live,
+            release_type=release_type,
+            ad_hoc=ad_hoc,
+            today=today,
+            freezes=freezes,
+            cal=cal,
+        )
+        create = CreateRelease(
+            id=plan.id,
+            name=plan.name,
+            type=plan.type,
+            go_live=plan.go_live,
+            ad_hoc=plan.ad_hoc,
+            actor=actor,
+            calendar=WorkingDays(first_year=first, last_year=last, holidays=holidays),
+            freezes=[Freeze(start=f.start, end=f.end, reason=f.reason) for f in view.freezes],
+            policy=self.policy or Policy(),
+        )
+        try:
+            handle = await self.client.start_workflow(
+                ReleaseWorkflow.run,
+                ReleaseInput(
+                    create=create,
+                    clock_offset_seconds=self.clock.seconds,
+                    max_history_events=self.max_history_events,
+                    panel_workflow_id=self.panel_id,
+                ),
+                id=release_workflow_id(plan.id),
+                task_queue=self.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                search_attributes=initial_search_attributes(plan.type.value, london(plan.go_live)),
+            )
+        except WorkflowAlreadyStartedError:
+            raise Refused(
+                f"Release {plan.id} already exists; see it with `sec-release status {plan.id}` "
+                "(a release is never created twice)."
+            ) from None
+        return await handle.query(ReleaseWorkflow.status)
+
+    def handle(self, release_id: str) -> WorkflowHandle[ReleaseWorkflow, object]:
+        return self.client.get_workflow_handle_for(
+            ReleaseWorkflow.run, release_workflow_id(release_id)
+        )
+
+    async def act(self, release_id: str, actor: Actor, command: Command) -> ActResult:
+        """Send one lifecycle command as an Update; returns once the release accepted it."""
+        handle = self.handle(release_id)
+        try:
+            result: ActResult = await handle.execute_update(
+                "act",
+                ActRequest(actor=actor, command=command),
+                id=f"{command.kind}-{uuid.uuid4()}",
+                result_type=ActResult,
+            )
+        except WorkflowUpdateFailedError as exc:
+            raise _refusal(exc) from None
+        except WorkflowUpdateRPCTimeoutOrCancelledError:
+            raise Unavailable(
+                f"Release {release_id} did not answer in time; the command may still apply, check `status`."
+            ) from None
+        except RPCError as exc:
+            raise _missing(release_id, exc) from None
+        return result
+
+    async def signal(self, release_id: str, actor: Actor, command: Command) -> None:
+        """The same command, fire-and-forget (a refusal lands in the audit trail)."""
+        try:
+            await self.handle(release_id).signal(
+                ReleaseWorkflow.act_signal, ActRequest(actor=actor, command=command)
+            )
+        except RPCError as exc:
+            raise _missing(release_id, exc) from None
+
+    async def status(self, release_id: str) -> ReleaseStatus:
+        try:
+            return await self.handle(release_id).query(ReleaseWorkflow.status)
+        except RPCError as exc:
+            raise _missing(release_id, exc) from None
+
+    async def state(self, release_id: str) -> ReleaseState:
+        try:
+            return await self.handle(release_id).query(ReleaseWorkflow.state)
+        except RPCError as exc:
+            raise _missing(release_id, exc) from None
+
+
+def _refusal(exc: WorkflowUpdateFailedError) -> Exception:
+    cause = exc.cause
+    if isinstance(cause, ApplicationError):
+        return Refused(cause.message)
+    return Refused(_first_line(cause) if cause else _first_line(exc))
+
+
+def _missing(release_id: str, exc: RPCError) -> Exception:
+    if exc.status == RPCStatusCode.NOT_FOUND:
+        return Refused(
+            f"There is no release {release_id!r}; `sec-release list` shows the releases, and "
+            f"`sec-release release create {release_id} ...` creates one."
+        )
+    if exc.status == RPCStatusCode.UNAVAILABLE:
+        return Unavailable(
+            "The Temporal server is not answering; start it with `make run` (or `sec-release up`)."
+        )
+    return Unavailable(f"The Temporal server refused the request: {_first_line(exc)}")
