@@ -67,6 +67,7 @@ from schemas.state import (
     Redate,
     ReleaseState,
     RidEntry,
+    RidSnapshot,
     Risk,
     SentNotice,
     Submission,
@@ -289,6 +290,35 @@ def _date_in_calendar(state: ReleaseState, day: date, what: str) -> None:
         )
 
 
+def _rid_entry(
+    state: ReleaseState,
+    version: RidVersion,
+    on: date,
+    kind: str,
+    note: str,
+    scope: str | None = None,
+) -> RidEntry:
+    """A new RID version: it becomes current and its content is kept as it stands now."""
+    state.rid_version = str(version)
+    snapshot = RidSnapshot(
+        go_live=state.go_live,
+        modifications=[
+            m.model_copy(deep=True)
+            for m in state.modifications
+            if m.status is not ModStatus.REMOVED
+        ],
+        timetable=dict(state.timetable),
+        criteria=[x.model_copy(deep=True) for x in state.criteria],
+        quoted_total=state.costs.quoted_total,
+        tad_incorporated_on=state.tad.incorporated_on,
+    )
+    entry = RidEntry(
+        version=str(version), on=on, kind=kind, note=note, scope=scope, snapshot=snapshot
+    )
+    state.rid_history.append(entry)
+    return entry
+
+
 def _act(state: ReleaseState, key: str, on: date) -> None:
     """Record when a timetable event actually happened (the first time only)."""
     state.actual.setdefault(key, on)
@@ -446,8 +476,7 @@ def rid_draft(state: ReleaseState, actor: Actor, cmd: c.RidDraft, ctx: Context) 
     _frozen(state, "issue a new RID draft")
     note = limits.text(cmd.note, "note", limits.TEXT, flag="--note", required=False)
     version = RidVersion.parse(state.rid_version).next_draft()
-    state.rid_version = str(version)
-    state.rid_history.append(RidEntry(version=str(version), on=ctx.today, kind="draft", note=note))
+    _rid_entry(state, version, ctx.today, "draft", note)
     return Outcome(f"RID draft {version} issued.")
 
 
@@ -469,10 +498,7 @@ def rid_baseline(state: ReleaseState, actor: Actor, cmd: c.RidBaseline, ctx: Con
             "A Documentation release's baseline covers documentation scope only (--scope documentation)."
         )
     version = RidVersion.parse(state.rid_version).next_baseline()
-    state.rid_version = str(version)
-    state.rid_history.append(
-        RidEntry(version=str(version), on=published, kind="baseline", note=note, scope=scope)
-    )
+    _rid_entry(state, version, published, "baseline", note, scope)
     met = []
     if scope in ("system", "full") and meet(state, DeadlineKey.SCOPE_SYSTEM.value, published):
         met.append("scope_system")
@@ -708,12 +734,7 @@ def tad_incorporate(
         )
     tad.incorporated_on = ctx.today
     version = RidVersion.parse(state.rid_version).next_draft()
-    state.rid_version = str(version)
-    state.rid_history.append(
-        RidEntry(
-            version=str(version), on=ctx.today, kind="draft", note="TAD incorporated as Annex A."
-        )
-    )
+    _rid_entry(state, version, ctx.today, "draft", "TAD incorporated as Annex A.")
     met = meet(state, DeadlineKey.TAD_FINAL.value, ctx.today)
     _act(state, "tad_incorporate", ctx.today)
     return Outcome(
@@ -1266,14 +1287,8 @@ def apply_appeal_outcome(
     entry = next(e for e in state.rid_history if e.version == version and e.kind == "baseline")
     entry.revoked = True
     draft = RidVersion.parse(state.rid_version).next_draft()
-    state.rid_version = str(draft)
-    state.rid_history.append(
-        RidEntry(
-            version=str(draft),
-            on=ctx.today,
-            kind="draft",
-            note=f"Baseline {version} revoked by the Authority on appeal.",
-        )
+    _rid_entry(
+        state, draft, ctx.today, "draft", f"Baseline {version} revoked by the Authority on appeal."
     )
     for key in (DeadlineKey.SCOPE_SYSTEM.value, DeadlineKey.SCOPE_DOCS.value):
         found = deadline(state, key)

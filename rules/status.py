@@ -90,6 +90,8 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
                 who=[r.value for r in d.who],
                 what=d.what,
                 waived_reason=d.waived_reason,
+                late=d.status is DeadlineStatus.LAPSED
+                or (d.met_on is not None and d.due is not None and d.met_on > d.due),
             )
             for d in state.deadlines
         ],

@@ -40,6 +40,17 @@ class Modification(Model):
     removed_reason: str | None = None
 
 
+class RidSnapshot(Model):
+    """The RID's content as it stood at one version (so `doc rid --version` can show it)."""
+
+    go_live: date
+    modifications: list[Modification] = Field(default_factory=list)
+    timetable: dict[str, date] = Field(default_factory=dict)
+    criteria: list[Criterion] = Field(default_factory=list)
+    quoted_total: Decimal | None = None
+    tad_incorporated_on: date | None = None
+
+
 class RidEntry(Model):
     """One line of the RID's version history."""
 
@@ -49,6 +60,7 @@ class RidEntry(Model):
     note: str = ""
     scope: str | None = None  # for baselines: system, documentation or full
     revoked: bool = False
+    snapshot: RidSnapshot | None = None
 
 
 class DeadlineStatus(StrEnum):
@@ -263,6 +275,10 @@ class Policy(Model):
     step_working_days: int = 5
     send_hour: int = 9
     early_life_months: int = 1
+
+
+RidSnapshot.model_rebuild()
+RidEntry.model_rebuild()
 
 
 class ReleaseState(Model):

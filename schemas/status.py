@@ -44,6 +44,7 @@ class DeadlineRow(Model):
     who: list[str]
     what: str = ""
     waived_reason: str | None = None
+    late: bool = False  # lapsed, or met after its due date: the record keeps showing it
 
 
 class OwedRow(Model):
