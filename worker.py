@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -13,6 +15,10 @@ from activities.records import RecordActivities, ReleaseRegister
 from workflows.appeal import AppealWindowWorkflow
 from workflows.panel import PanelWorkflow
 from workflows.release import ReleaseWorkflow
+
+if TYPE_CHECKING:
+    from activities.mail import SmtpTarget
+    from settings import Settings
 
 WORKFLOWS: Sequence[type] = (ReleaseWorkflow, AppealWindowWorkflow, PanelWorkflow)
 
@@ -43,3 +49,35 @@ def build_worker(
         activities=[notices.send_notice, records.record_release],
         workflow_runner=workflow_runner(),
     )
+
+
+@asynccontextmanager
+async def production_adapters(
+    settings: Settings, *, smtp: SmtpTarget | None = None
+) -> AsyncIterator[tuple[NoticeSender, ReleaseRegister]]:
+    """The production adapters: the SQL outbox with SMTP, and the SQL register.
+
+    Applies the store's migrations first (raises `StoreNewerThanCode`, an `Unavailable`, for a
+    database a newer sec-release upgraded), and disposes of the engine on exit. Mail goes to
+    `smtp`, else to SMTP_HOST, else to the local sink on `settings.sink_port` (see
+    `activities.sink.local_mail_sink`, which `sec-release up` runs when SMTP_HOST is unset).
+    """
+    # Imported here so that commands which never touch the store start fast.
+    from activities.mail import OutboxSender
+    from activities.mail import SmtpTarget as Target
+    from activities.register import SqlRegister
+    from activities.store import open_engine, session_factory, upgrade_store
+
+    engine = open_engine(settings.database_url)
+    try:
+        await upgrade_store(engine)
+        sessions = session_factory(engine)
+        sender = OutboxSender(
+            sessions,
+            smtp=smtp or Target.from_settings(settings),
+            mail_from=settings.mail_from,
+            contacts_file=settings.contacts_file,
+        )
+        yield sender, SqlRegister(sessions)
+    finally:
+        await engine.dispose()

@@ -1,0 +1,179 @@
+"""The register of releases and their audit trail in the SQL store (`ReleaseRegister`).
+
+Temporal drops a closed workflow's history after the namespace's retention period; the register
+keeps every release's row, its whole audit trail and, once it is CLOSED or CANCELLED, its full
+final status, so `status` and `list` can still answer from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from activities.store import AuditRow, Clock, ReleaseRow, ready_engine, session_factory, utc_now
+from schemas.state import AuditEntry
+from schemas.status import ReleaseStatus
+from schemas.workflow_io import RecordRequest
+
+if TYPE_CHECKING:
+    from settings import Settings
+
+
+def _insert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT that can say ON CONFLICT on either database."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise NotImplementedError(f"the store supports SQLite and PostgreSQL, not {name}")
+
+
+@dataclass(frozen=True)
+class RegisteredRelease:
+    """One row of the register (what `list` shows for releases Temporal no longer holds)."""
+
+    id: str
+    name: str
+    type: str
+    phase: str
+    go_live: date
+    lapsed: bool
+    closed_on: date | None
+    ended: bool  # its final status is filed
+    updated_at: datetime
+
+
+class SqlRegister:
+    """`ReleaseRegister` over the SQL store, plus the reads the CLI needs.
+
+    `record` is idempotent: the register row is an upsert, and each audit entry is inserted
+    with ON CONFLICT (release, seq) DO NOTHING, so a retried activity or a replayed workflow
+    never writes a line twice. Once a final status is filed, a late record without one (e.g.
+    an earlier attempt retried) does not overwrite the register row.
+    """
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], *, clock: Clock = utc_now
+    ) -> None:
+        self._sessions = sessions
+        self._clock = clock
+
+    async def record(self, request: RecordRequest) -> None:
+        row: dict[str, Any] = {
+            "id": request.release_id,
+            "name": request.name,
+            "type": request.type.value,
+            "phase": request.phase,
+            "go_live": request.go_live,
+            "lapsed": request.lapsed,
+            "closed_on": request.closed_on,
+            "updated_at": self._clock(),
+        }
+        if request.final is not None:
+            row["final"] = request.final.model_dump(mode="json")
+        async with self._sessions.begin() as session:
+            upsert = _insert(session, ReleaseRow).values(**row)
+            changes = {k: upsert.excluded[k] for k in row if k != "id"}
+            await session.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=[ReleaseRow.id],
+                    set_=changes,
+                    where=None if request.final is not None else ReleaseRow.final.is_(None),
+                )
+            )
+            if request.audit:
+                insert = _insert(session, AuditRow).values(
+                    [
+                        {
+                            "release_id": request.release_id,
+                            "seq": entry.seq,
+                            "at": entry.at,
+                            "actor": entry.actor,
+                            "command": entry.command,
+                            "outcome": entry.outcome,
+                            "detail": entry.detail,
+                        }
+                        for entry in request.audit
+                    ]
+                )
+                await session.execute(
+                    insert.on_conflict_do_nothing(
+                        index_elements=[AuditRow.release_id, AuditRow.seq]
+                    )
+                )
+
+    async def releases(self) -> list[RegisteredRelease]:
+        """Every release in the register, by go-live date."""
+        async with self._sessions() as session:
+            rows = await session.scalars(select(ReleaseRow).order_by(ReleaseRow.go_live))
+            return [
+                RegisteredRelease(
+                    id=r.id,
+                    name=r.name,
+                    type=r.type,
+                    phase=r.phase,
+                    go_live=r.go_live,
+                    lapsed=r.lapsed,
+                    closed_on=r.closed_on,
+                    ended=r.final is not None,
+                    updated_at=r.updated_at,
+                )
+                for r in rows
+            ]
+
+    async def final_status(self, release_id: str) -> ReleaseStatus | None:
+        """The full status filed when the release was closed or cancelled (else None)."""
+        async with self._sessions() as session:
+            final = await session.scalar(
+                select(ReleaseRow.final).where(ReleaseRow.id == release_id)
+            )
+        return None if final is None else ReleaseStatus.model_validate(final)
+
+    async def audit_trail(self, release_id: str) -> list[AuditEntry]:
+        """The release's audit trail as stored, in order."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(AuditRow).where(AuditRow.release_id == release_id).order_by(AuditRow.seq)
+            )
+            return [
+                AuditEntry(
+                    seq=r.seq,
+                    at=r.at,
+                    actor=r.actor,
+                    command=r.command,
+                    outcome=r.outcome,
+                    detail=r.detail,
+                )
+                for r in rows
+            ]
+
+
+# -- for the CLI: one short-lived engine per command ---------------------------------------------
+
+
+async def registered_releases(settings: Settings) -> list[RegisteredRelease]:
+    """The register as the store holds it ([] when nothing was stored yet)."""
+    engine = await ready_engine(settings.database_url)
+    if engine is None:
+        return []
+    try:
+        return await SqlRegister(session_factory(engine)).releases()
+    finally:
+        await engine.dispose()
+
+
+async def registered_status(settings: Settings, release_id: str) -> ReleaseStatus | None:
+    """A CLOSED or CANCELLED release's full final status from the register (None if not filed)."""
+    engine = await ready_engine(settings.database_url)
+    if engine is None:
+        return None
+    try:
+        return await SqlRegister(session_factory(engine)).final_status(release_id)
+    finally:
+        await engine.dispose()
