@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from rules.errors import Refused
-from starter import offline, service
+from starter import mail_cmds, offline, service
 from starter.errors import EXIT_REFUSED, EXIT_USAGE, Unavailable, UsageError
 from starter.output import Output
 
@@ -60,6 +60,7 @@ def build_parser() -> Parser:
     sub.required = True
     offline.register(sub, common)
     service.register(sub, common)
+    mail_cmds.register(sub, common)
     return parser
 
 

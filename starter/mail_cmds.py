@@ -1,0 +1,133 @@
+"""The mail commands: `mail` (the outbox) and `contacts set` / `contacts list`.
+
+They read the store and the contacts file directly, so they answer with no Temporal server.
+SQLAlchemy is imported inside the handlers: the other commands stay fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from starter.output import Output, table
+
+if TYPE_CHECKING:
+    from settings import Settings
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    from starter.cli import Parser
+
+    p = sub.add_parser(
+        "mail",
+        parents=[common],
+        help="the notices in the outbox, oldest first, and whether each was sent",
+    )
+    p.set_defaults(handler=mail_cmd)
+
+    contacts = sub.add_parser("contacts", help="who receives each role's notices")
+    inner = contacts.add_subparsers(dest="contacts_command", metavar="ACTION", parser_class=Parser)
+    inner.required = True
+    p = inner.add_parser("set", parents=[common], help="set the addresses of a role")
+    p.add_argument("role", metavar="ROLE", help="SECAS, PANEL, PANEL_CHAIR, DCC, TAG, OPSG, ...")
+    p.add_argument("emails", nargs="+", metavar="EMAIL", help="one or more addresses")
+    p.set_defaults(handler=contacts_set_cmd)
+    p = inner.add_parser("list", parents=[common], help="every role and its addresses")
+    p.set_defaults(handler=contacts_list_cmd)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    from settings import Settings
+
+    overrides = {}
+    if getattr(args, "data_dir", None):
+        overrides["SEC_RELEASE_DATA_DIR"] = args.data_dir
+    return Settings(**overrides)
+
+
+# -- mail ------------------------------------------------------------------------------------
+
+
+async def _outbox_rows(settings: Settings) -> list[dict[str, Any]]:
+    from activities.mail import list_outbox
+    from activities.store import ready_engine, session_factory
+
+    engine = await ready_engine(settings.database_url)
+    if engine is None:
+        return []
+    try:
+        rows = await list_outbox(session_factory(engine))
+    finally:
+        await engine.dispose()
+    return [
+        {
+            "key": r.key,
+            "at": r.at.isoformat(),
+            "to": list(r.recipients),
+            "subject": r.subject,
+            "status": r.status,
+            "kind": r.kind,
+            "attempts": r.attempts,
+            "sent_at": r.sent_at.isoformat() if r.sent_at else None,
+            "last_error": r.last_error,
+            "defaulted": list(r.defaulted),
+        }
+        for r in rows
+    ]
+
+
+def mail_cmd(args: argparse.Namespace, out: Output) -> int:
+    settings = _settings(args)
+    data = asyncio.run(_outbox_rows(settings))
+    if not data:
+        out.emit(data, "No notices yet: reminders and escalations appear here once sent.")
+        return 0
+    rows = []
+    for m in data:
+        status = m["status"]
+        if m["last_error"] and status != "sent":
+            status += f" ({m['last_error'][:60]})"
+        to = ", ".join(m["to"])
+        if m["defaulted"]:
+            to += f" [default for {', '.join(m['defaulted'])}]"
+        rows.append([m["at"][:16].replace("T", " "), status, to, m["subject"]])
+    out.emit(data, table(rows, ["at (UTC)", "status", "to", "subject"]))
+    return 0
+
+
+# -- contacts --------------------------------------------------------------------------------
+
+
+def contacts_set_cmd(args: argparse.Namespace, out: Output) -> int:
+    from activities.contacts import load_contacts, parse_role, save_contacts
+
+    settings = _settings(args)
+    path = settings.contacts_file
+    role = parse_role(args.role)
+    updated = load_contacts(path).with_role(role, args.emails)
+    save_contacts(path, updated)
+    addresses = list(updated.of(role))
+    out.emit(
+        {"role": role, "addresses": addresses, "file": str(path)},
+        f"{role} now receives its notices at {', '.join(addresses)} (in {path}).",
+    )
+    return 0
+
+
+def contacts_list_cmd(args: argparse.Namespace, out: Output) -> int:
+    from activities.contacts import CONTACT_ROLES, default_address, load_contacts
+
+    settings = _settings(args)
+    path = settings.contacts_file
+    contacts = load_contacts(path)
+    data: list[dict[str, Any]] = []
+    rows: list[list[str]] = []
+    for role in CONTACT_ROLES:
+        addresses = list(contacts.of(role))
+        default = not addresses
+        shown = addresses or [default_address(role, settings.mail_from)]
+        data.append({"role": role, "addresses": shown, "default": default})
+        rows.append([role, ", ".join(shown), "default: no address set" if default else ""])
+    out.emit(data, table(rows, ["role", "addresses", ""]) + f"\n\n(from {path})")
+    return 0
