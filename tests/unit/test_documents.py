@@ -22,9 +22,10 @@ from rules.context import Context
 from rules.costs import format_gbp
 from rules.errors import Refused
 from rules.escalation import london
-from rules.release_calendar import long_date
+from rules.release_calendar import long_date, plan_release
+from rules.workdays import WorkingDayCalendar, bank_holidays
 from schemas import commands as c
-from schemas.state import DeadlineStatus, ReleaseState
+from schemas.state import DeadlineStatus, Policy, ReleaseState, WorkingDays
 from tests.june2020 import AUTHORITY, PANEL, SECAS, TIMETABLE_KEYS, TITLES
 from tests.june2020_state import june_2020_state
 from tests.seed_data import (
@@ -410,3 +411,62 @@ def test_calendar_text_is_escaped_and_folded_on_character_boundaries() -> None:
     folded = fold(line).split("\r\n")
     assert all(len(part.encode("utf-8")) <= 75 for part in folded)
     assert "".join(part[1:] if i else part for i, part in enumerate(folded)) == line
+
+
+# ---------------------------------------------------------------------------------------------
+# A Documentation release: no TAD, no testing, readiness instead of the TAG and OPSG.
+
+
+def documentation_release(now: datetime) -> ReleaseState:
+    holidays = bank_holidays(2018, 2030)
+    cal = WorkingDayCalendar.from_dates(holidays, 2018, 2030)
+    plan = plan_release(
+        "2021-02",
+        go_live=None,
+        release_type=None,
+        ad_hoc=False,
+        today=now.date(),
+        freezes=[],
+        cal=cal,
+    )
+    state = lifecycle.new_release(
+        plan,
+        actor=SECAS,
+        now=now,
+        calendar=WorkingDays(first_year=2018, last_year=2030, holidays=holidays),
+        freezes=[],
+        policy=Policy(),
+    )
+    ctx = Context(now)
+    lifecycle.apply(
+        state,
+        SECAS,
+        c.ModAdd(
+            mod="MP100", title="Clarify the Panel's powers", system=False, documents=["Section C"]
+        ),
+        ctx,
+    )
+    lifecycle.apply(state, SECAS, c.RidDraft(note="First draft."), ctx)
+    lifecycle.apply(state, PANEL, c.RidBaseline(note="Baselined."), ctx)
+    return state
+
+
+def test_a_documentation_release_has_no_test_strategy_and_needs_readiness() -> None:
+    now = london(date(2020, 3, 2), 10)
+    state = documentation_release(now)
+    rid = render_rid(state, now)
+    assert "This is a Documentation release: it changes SEC text only" in rid
+    assert "### Testing Approach Document" not in rid
+    assert table(rid, "Modification") == [["MP100", "", "", "", "", ""]]
+    assert [row[1] for row in table(rid, "Planned")] == [
+        "Panel baselines RID for non-system-impacting modifications",
+        "SECAS confirms readiness",
+        "Panel go/no-go decision",
+        "Release go-live",
+    ]
+    paper = render_go_live_paper(state, now)
+    assert "TAG" not in paper
+    assert "- SECAS has not confirmed readiness (readiness confirm)\n" in paper
+    assert "NOTE SECAS's confirmation of readiness;" in paper
+    html = render_go_live_paper(state, now, fmt="html")
+    assert '<li class="flag">SECAS has not confirmed readiness (readiness confirm)</li>' in html
