@@ -6,6 +6,9 @@ import argparse
 import re
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
+
+from rules.costs import CostLine
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -37,3 +40,28 @@ def bounded_int(low: int, high: int, what: str) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def gbp(text: str) -> Decimal:
+    """An amount in pounds (1180042, 1,180,042 or £1,180,042.50)."""
+    from rules.costs import parse_gbp
+    from rules.errors import Refused
+
+    try:
+        return parse_gbp(text)
+    except Refused as exc:
+        raise argparse.ArgumentTypeError(exc.sentence.rstrip(".")) from None
+
+
+def cost_line(text: str) -> tuple[CostLine, Decimal]:
+    """`LINE=GBP`, e.g. `design_build_pit=53572`."""
+    from rules.costs import parse_line
+    from rules.errors import Refused
+
+    line, sep, amount = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r} is not LINE=GBP, e.g. design_build_pit=53572")
+    try:
+        return parse_line(line), gbp(amount)
+    except Refused as exc:
+        raise argparse.ArgumentTypeError(exc.sentence.rstrip(".")) from None

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from rules.errors import Refused
-from starter import mail_cmds, offline, service
+from starter import lifecycle_cmds, mail_cmds, offline, read_cmds, service
 from starter.errors import EXIT_REFUSED, EXIT_USAGE, Unavailable, UsageError
 from starter.output import Output
 
@@ -61,6 +61,8 @@ def build_parser() -> Parser:
     offline.register(sub, common)
     service.register(sub, common)
     mail_cmds.register(sub, common)
+    read_cmds.register(sub, common)
+    lifecycle_cmds.register(sub, common)
     return parser
 
 

@@ -39,6 +39,7 @@ from schemas.workflow_io import (
     PanelInput,
     PanelView,
     ReleaseInput,
+    ReleaseResult,
     release_workflow_id,
 )
 from starter.errors import Unavailable
@@ -223,7 +224,7 @@ class Deployment:
             ) from None
         return await handle.query(ReleaseWorkflow.status)
 
-    def handle(self, release_id: str) -> WorkflowHandle[ReleaseWorkflow, object]:
+    def handle(self, release_id: str) -> WorkflowHandle[ReleaseWorkflow, ReleaseResult]:
         return self.client.get_workflow_handle_for(
             ReleaseWorkflow.run, release_workflow_id(release_id)
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 from datetime import timedelta
 
 from temporalio import workflow
@@ -39,16 +39,17 @@ class AppealWindowWorkflow:
         self._status = AppealStatus.OPEN
         self._determination: Determination | None = None
         self._ended = False
+        self._closed = False
 
     @workflow.run
     async def run(self, input: AppealWindowInput) -> AppealWindowView:
         closes_at = lapse_moment(input.closes_on)
         remaining = closes_at - (workflow.now() + self._offset)
         if remaining > timedelta(0):
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(
-                    lambda: self._ended, timeout=remaining, timeout_summary="appeal window closes"
-                )
+            # A timer that is never cancelled (a release ending early just stops the wait).
+            closing = asyncio.create_task(self._close_after(remaining))
+            await workflow.wait_condition(lambda: self._closed or self._ended)
+            del closing
         if self._ended:
             return self.window()
         if not self._appeals:
@@ -64,6 +65,10 @@ class AppealWindowWorkflow:
             )
             await self._report()
         return self.window()
+
+    async def _close_after(self, remaining: timedelta) -> None:
+        await workflow.sleep(remaining, summary="appeal window closes")
+        self._closed = True
 
     async def _report(self) -> None:
         notes = self._determination.notes if self._determination else ""

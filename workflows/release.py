@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from datetime import datetime, timedelta
 
 from temporalio import workflow
@@ -101,6 +100,9 @@ class ReleaseWorkflow:
         self._delivering: str | None = None
         self._recording = False
         self._search: dict[str, object] = {}
+        self._alarms: set[datetime] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._waited_enough = False
 
     # -- the business clock ------------------------------------------------------------------
 
@@ -131,13 +133,10 @@ class ReleaseWorkflow:
             if self._should_continue_as_new():
                 await self._continue_as_new(deliveries, records)
             wake = next_wake(self._state, now)
+            if wake is not None:
+                self._set_alarm(wake, "next deadline event")
             self._dirty = False
-            with contextlib.suppress(TimeoutError):
-                await workflow.wait_condition(
-                    lambda: self._dirty or self._should_continue_as_new(),
-                    timeout=(wake - now) if wake else None,
-                    timeout_summary="next deadline event",
-                )
+            await workflow.wait_condition(lambda: self._dirty or self._should_continue_as_new())
         # Ended: let every notice and record go out, then file the full record and stop.
         await workflow.wait_condition(lambda: self._all_delivered() and self._all_recorded())
         final = build_status(self._state, self._now())
@@ -152,6 +151,26 @@ class ReleaseWorkflow:
         records.cancel()
         return ReleaseResult(status=final)
 
+    async def _stop_waiting_after(self, delay: timedelta) -> None:
+        await workflow.sleep(delay, summary="continue-as-new grace period")
+        self._waited_enough = True
+
+    def _set_alarm(self, at: datetime, summary: str) -> None:
+        """Wake the main loop at `at` (business time) unless an alarm already wakes it sooner.
+
+        Timers are never cancelled: an alarm that has become early or useless just wakes the loop,
+        which recomputes. (Cancelling a timer races with its firing.)
+        """
+        if any(existing <= at for existing in self._alarms):
+            return
+        self._alarms.add(at)
+        self._tasks.add(asyncio.create_task(self._alarm(at, summary)))
+
+    async def _alarm(self, at: datetime, summary: str) -> None:
+        await workflow.sleep(at - self._now(), summary=summary)
+        self._alarms.discard(at)
+        self._dirty = True
+
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
         return (
@@ -163,8 +182,9 @@ class ReleaseWorkflow:
         # Let handlers finish and any in-flight delivery complete, so the next run starts clean;
         # a delivery still retrying is re-issued by the next run under the same key.
         await workflow.wait_condition(workflow.all_handlers_finished)
+        self._tasks.add(asyncio.create_task(self._stop_waiting_after(timedelta(minutes=1))))
         await workflow.wait_condition(
-            lambda: self._delivering is None and not self._recording, timeout=timedelta(minutes=1)
+            lambda: (self._delivering is None and not self._recording) or self._waited_enough
         )
         for loop in loops:
             loop.cancel()

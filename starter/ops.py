@@ -1,0 +1,110 @@
+"""What a server command line asks for, independent of where it runs.
+
+An `Op` runs against a `Deployment` (a real server for the CLI, a time-skipping server for
+`rehearse`) as an actor, and returns a JSON-able result plus the sentence a person reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from rules.release_calendar import ReleaseType
+from schemas.base import Actor
+from schemas.commands import Command
+from starter.client import Deployment
+
+
+@dataclass(frozen=True)
+class Result:
+    data: Any
+    text: str
+
+
+class Op(Protocol):
+    async def run(self, deployment: Deployment, actor: Actor | None) -> Result: ...
+
+
+def need_actor(actor: Actor | None) -> Actor:
+    from starter.errors import UsageError
+
+    if actor is None:
+        raise UsageError(
+            "this command needs an actor: give --as ROLE[:NAME] or set SEC_RELEASE_ACTOR"
+        )
+    return actor
+
+
+@dataclass(frozen=True)
+class ActOp:
+    """A lifecycle command sent to one release as an Update (or a signal)."""
+
+    release_id: str
+    command: Command
+    as_signal: bool = False
+
+    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+        who = need_actor(actor)
+        if self.as_signal:
+            await deployment.signal(self.release_id, who, self.command)
+            text = f"{self.release_id}: sent `{self.command.kind}` as a signal; a refusal would be in the audit trail."
+            return Result(
+                {"release": self.release_id, "command": self.command.kind, "signalled": True}, text
+            )
+        result = await deployment.act(self.release_id, who, self.command)
+        data = {
+            "release": self.release_id,
+            "command": self.command.kind,
+            "summary": result.summary,
+            "phase": result.phase,
+            "rid_version": result.rid_version,
+        }
+        return Result(
+            data,
+            f"{self.release_id}: {result.summary}\nphase {result.phase}, RID {result.rid_version}",
+        )
+
+
+@dataclass(frozen=True)
+class CreateOp:
+    release_id: str
+    go_live: date | None
+    release_type: ReleaseType | None
+    ad_hoc: bool
+
+    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+        status = await deployment.create_release(
+            self.release_id,
+            actor=need_actor(actor),
+            go_live=self.go_live,
+            release_type=self.release_type,
+            ad_hoc=self.ad_hoc,
+        )
+        due = [d for d in status.deadlines if d.due is not None]
+        lines = [
+            f"Created {status.name} ({status.id}), {status.type}, go-live {status.go_live.isoformat()}."
+        ]
+        lines += [
+            f"  {d.key:<26} {d.due.isoformat() if d.due else '':<10}  {d.status}" for d in due
+        ]
+        return Result(status.model_dump(mode="json"), "\n".join(lines))
+
+
+@dataclass(frozen=True)
+class FreezeOp:
+    start: date
+    end: date
+    reason: str
+
+    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+        text = await deployment.add_freeze(need_actor(actor), self.start, self.end, self.reason)
+        data = {
+            "freeze": {
+                "start": self.start.isoformat(),
+                "end": self.end.isoformat(),
+                "reason": self.reason,
+            },
+            "summary": text,
+        }
+        return Result(data, text)

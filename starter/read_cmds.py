@@ -1,0 +1,77 @@
+"""Reading releases: `status`, `list`, `inbox`, `timeline` (anyone may read).
+
+The parsers only; what each command does is in `starter.read_ops`, imported when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from starter.args import iso_date
+from starter.session import run_server_op
+
+if TYPE_CHECKING:
+    from starter.ops import Op
+
+PHASES = [
+    "DRAFTING",
+    "BASELINED",
+    "TESTING",
+    "GO_LIVE_DECISION",
+    "APPROVED",
+    "LIVE",
+    "POST_LIVE_REVIEW",
+    "CLOSED",
+    "REPLANNING",
+    "CANCELLED",
+]
+
+
+def _status(a: argparse.Namespace) -> Op:
+    from starter.read_ops import StatusOp
+
+    return StatusOp(a.release)
+
+
+def _list(a: argparse.Namespace) -> Op:
+    from starter.read_ops import ListOp
+
+    return ListOp(a.phase, a.type, a.lapsed, a.go_live_from, a.go_live_to)
+
+
+def _inbox(a: argparse.Namespace) -> Op:
+    from starter.read_ops import InboxOp
+
+    return InboxOp()
+
+
+def _timeline(a: argparse.Namespace) -> Op:
+    from starter.read_ops import TimelineOp
+
+    return TimelineOp(a.release)
+
+
+def register(sub: Any, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("status", parents=[common], help="the state of one release")
+    p.add_argument("release", metavar="ID")
+    p.set_defaults(handler=run_server_op, make_op=_status)
+
+    p = sub.add_parser(
+        "list", parents=[common], help="releases, filtered (served by search attributes)"
+    )
+    p.add_argument("--phase", choices=PHASES, type=str.upper)
+    p.add_argument("--type", choices=["system", "documentation"])
+    p.add_argument("--lapsed", action="store_true", help="only releases with a lapsed deadline")
+    p.add_argument("--go-live-from", type=iso_date, metavar="DATE")
+    p.add_argument("--go-live-to", type=iso_date, metavar="DATE")
+    p.set_defaults(handler=run_server_op, make_op=_list)
+
+    p = sub.add_parser(
+        "inbox", parents=[common], help="what the actor's role owes across open releases"
+    )
+    p.set_defaults(handler=run_server_op, make_op=_inbox)
+
+    p = sub.add_parser("timeline", parents=[common], help="planned vs minimum vs actual dates")
+    p.add_argument("release", metavar="ID")
+    p.set_defaults(handler=run_server_op, make_op=_timeline)

@@ -1,0 +1,223 @@
+"""What the reading commands do: `status`, `list`, `inbox`, `timeline`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from rules.release_calendar import long_date
+from rules.timetable import timeline
+from schemas.base import Actor
+from schemas.status import InboxRow, ListRow, ReleaseStatus
+from starter.client import Deployment
+from starter.ops import Result, need_actor
+from starter.output import table
+
+
+def _d(day: date | None) -> str:
+    return day.isoformat() if day else "-"
+
+
+def status_text(s: ReleaseStatus) -> str:
+    """The readable summary of `status`."""
+    lines = [
+        f"{s.name} ({s.id}), {s.type} release",
+        f"phase {s.phase}; go-live {long_date(s.go_live)}"
+        + (
+            f" (originally {long_date(s.original_go_live)})"
+            if s.go_live != s.original_go_live
+            else ""
+        ),
+        f"RID {s.rid.version}" + (f", frozen since {s.rid.frozen_on}" if s.rid.frozen else ""),
+    ]
+    lines += [f"! {w}" for w in s.warnings]
+    rows = [
+        [
+            d.key,
+            _d(d.due),
+            d.status + (" (late)" if d.late and d.status != "lapsed" else ""),
+            _d(d.met_on),
+            str(d.escalation_level or ""),
+            ",".join(d.who),
+        ]
+        for d in s.deadlines
+        if d.status != "not_applicable"
+    ]
+    lines += ["", table(rows, ["deadline", "due", "status", "met on", "level", "who"])]
+    if s.owed:
+        owed = [[o.role, o.action, _d(o.due) + (" OVERDUE" if o.overdue else "")] for o in s.owed]
+        lines += ["", "Owed next:", table(owed, ["role", "action", "due"])]
+    if s.gate and s.phase not in ("LIVE", "POST_LIVE_REVIEW", "CLOSED", "CANCELLED", "APPROVED"):
+        lines += ["", "Before a GO vote:"] + [f"  - {item}" for item in s.gate]
+    mods = [
+        [m.id, m.status.value, "system" if m.system else "docs", m.title[:60]]
+        for m in s.modifications
+    ]
+    if mods:
+        lines += ["", table(mods, ["modification", "status", "impact", "title"])]
+    costs = s.costs
+    if costs.total or costs.quoted_total is not None:
+        from rules.costs import format_gbp
+
+        line = f"Costs: computed {format_gbp(costs.total)}"
+        if costs.quoted_total is not None:
+            line += f", quoted {format_gbp(costs.quoted_total)}"
+            if costs.discrepancy:
+                line += f", DISCREPANCY {format_gbp(costs.discrepancy)}"
+        lines += ["", line]
+    if s.escalations:
+        last = s.escalations[-5:]
+        lines += ["", f"Escalations and reminders: {len(s.escalations)} (latest {len(last)}):"]
+        lines += [
+            f"  {e.at:%Y-%m-%d %H:%M} {e.kind} L{e.level or '-'} {e.deadline}: to {', '.join(e.to)} [{e.delivery}]"
+            for e in last
+        ]
+    lines += ["", f"Audit trail: {len(s.audit)} entries; latest:"]
+    lines += [f"  {a.at:%Y-%m-%d %H:%M} {a.actor}: {a.command} ({a.outcome})" for a in s.audit[-5:]]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class StatusOp:
+    release_id: str
+
+    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+        status = await deployment.status(self.release_id)
+        return Result(status.model_dump(mode="json"), status_text(status))
+
+
+def _q(value: str) -> str:
+    return "'" + value.replace("'", "") + "'"
+
+
+@dataclass(frozen=True)
+class ListOp:
+    phase: str | None
+    release_type: str | None
+    lapsed: bool
+    go_live_from: date | None
+    go_live_to: date | None
+
+    def query(self) -> str:
+        parts = ["WorkflowType = 'ReleaseWorkflow'"]
+        if self.phase:
+            parts.append(f"SecPhase = {_q(self.phase)}")
+        if self.release_type:
+            parts.append(f"SecReleaseType = {_q(self.release_type)}")
+        if self.lapsed:
+            parts.append("SecLapsed = true")
+        if self.go_live_from:
+            parts.append(f"SecGoLive >= '{self.go_live_from.isoformat()}T00:00:00Z'")
+        if self.go_live_to:
+            parts.append(f"SecGoLive <= '{self.go_live_to.isoformat()}T23:59:59Z'")
+        return " AND ".join(parts)
+
+    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+        from workflows import search
+
+        rows: list[ListRow] = []
+        async for wf in deployment.client.list_workflows(self.query()):
+            attrs = wf.typed_search_attributes
+            go_live = attrs.get(search.GO_LIVE)
+            rows.append(
+                ListRow(
+                    id=wf.id.removeprefix("release/"),
+                    phase=attrs.get(search.PHASE) or "",
+                    type=attrs.get(search.RELEASE_TYPE) or "",
+                    go_live=go_live.date() if go_live else None,
+                    lapsed=bool(attrs.get(search.LAPSED)),
+                )
+            )
+        rows.sort(key=lambda r: (r.go_live or date.max, r.id))
+        data = [
+            {
+                "id": r.id,
+                "phase": r.phase,
+                "go_live": _d(r.go_live) if r.go_live else None,
+                "lapsed": r.lapsed,
+                "type": r.type,
+            }
+            for r in rows
+        ]
+        text = (
+            table(
+                [[r.id, r.type, r.phase, _d(r.go_live), "yes" if r.lapsed else ""] for r in rows],
+                ["id", "type", "phase", "go-live", "lapsed"],
+            )
+            if rows
+            else "No releases match."
+        )
+        return Result(data, text)
+
+
+@dataclass(frozen=True)
+class InboxOp:
+    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+        role = need_actor(actor).role.value
+        query = f"WorkflowType = 'ReleaseWorkflow' AND ExecutionStatus = 'Running' AND SecOwes = {_q(role)}"
+        rows: list[InboxRow] = []
+        async for wf in deployment.client.list_workflows(query):
+            release_id = wf.id.removeprefix("release/")
+            status = await deployment.status(release_id)
+            rows += [
+                InboxRow(release=release_id, action=o.action, due=o.due, overdue=o.overdue)
+                for o in status.owed
+                if o.role == role
+            ]
+        rows.sort(key=lambda r: (r.due or date.max, r.release, r.action))
+        data = [r.model_dump(mode="json") for r in rows]
+        text = (
+            table(
+                [[r.release, r.action, _d(r.due), "OVERDUE" if r.overdue else ""] for r in rows],
+                ["release", "action", "due", ""],
+            )
+            if rows
+            else f"Nothing is owed by {role}."
+        )
+        return Result(data, text)
+
+
+@dataclass(frozen=True)
+class TimelineOp:
+    release_id: str
+
+    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+        status = await deployment.status(self.release_id)
+        rows = timeline_rows(status)
+        data = [
+            {
+                "event": r.key,
+                "label": r.label,
+                "planned": r.planned,
+                "minimum": r.minimum,
+                "actual": r.actual,
+                "late": r.late,
+            }
+            for r in rows
+        ]
+        text = table(
+            [
+                [
+                    r.label[:60],
+                    _d(r.planned),
+                    _d(r.minimum),
+                    _d(r.actual),
+                    "LATE" if r.late else ("planned late" if r.planned_after_minimum else ""),
+                ]
+                for r in rows
+            ],
+            ["event", "planned", "minimum", "actual", ""],
+        )
+        return Result(data, f"{status.name}: planned vs minimum vs actual\n{text}")
+
+
+def timeline_rows(status: ReleaseStatus) -> list[Any]:
+    minimums = {d.key: d.due for d in status.deadlines if d.due is not None}
+    minimums["go_live"] = status.go_live
+    return timeline(
+        system=status.type == "system",
+        planned=status.timetable,
+        minimums={k: v for k, v in minimums.items() if v is not None},
+        actual=status.actual,
+    )

@@ -1,0 +1,89 @@
+"""Running a server command: settings, connection, actor, then the command's `Op`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from typing import TYPE_CHECKING
+
+from rules.errors import Refused
+from starter.errors import UsageError
+from starter.output import Output
+
+if TYPE_CHECKING:
+    from schemas.base import Actor
+    from settings import Settings
+    from starter.client import Connection, Deployment
+    from starter.ops import Op, Result
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    """Settings from the environment, with the command line's overrides."""
+    from settings import Settings
+
+    overrides = {}
+    if getattr(args, "data_dir", None):
+        overrides["SEC_RELEASE_DATA_DIR"] = args.data_dir
+    return Settings(**overrides)
+
+
+def connection_from(args: argparse.Namespace, settings: Settings) -> Connection:
+    from starter.client import Connection
+
+    def pick(flag: str, value: str | None) -> str | None:
+        given = getattr(args, flag, None)
+        return given if given is not None else value
+
+    def path(value: object) -> str | None:
+        return str(value) if value else None
+
+    return Connection(
+        address=pick("address", settings.temporal_address) or "localhost:7233",
+        namespace=pick("namespace", settings.temporal_namespace) or "default",
+        tls=settings.temporal_tls,
+        tls_cert=pick("tls_cert", path(settings.temporal_tls_cert)),
+        tls_key=pick("tls_key", path(settings.temporal_tls_key)),
+        tls_ca=pick("tls_ca", path(settings.temporal_tls_ca)),
+        api_key=pick("api_key", settings.temporal_api_key),
+    )
+
+
+def actor_from(args: argparse.Namespace) -> Actor | None:
+    """The actor from --as or SEC_RELEASE_ACTOR; a malformed one is a usage error."""
+    from schemas.base import Actor
+
+    text = getattr(args, "actor", None) or os.environ.get("SEC_RELEASE_ACTOR")
+    if not text:
+        return None
+    try:
+        return Actor.parse(text)
+    except Refused as exc:
+        raise UsageError(exc.sentence) from None
+
+
+async def deployment_for(args: argparse.Namespace) -> Deployment:
+    from starter.client import Clock, Deployment, connect
+
+    settings = settings_from(args)
+    client = await connect(connection_from(args, settings))
+    return Deployment(
+        client=client,
+        task_queue=settings.task_queue,
+        clock=Clock(),
+        max_history_events=settings.max_history_events,
+    )
+
+
+async def _run(args: argparse.Namespace, op: Op, actor: Actor | None) -> Result:
+    deployment = await deployment_for(args)
+    return await op.run(deployment, actor)
+
+
+def run_server_op(args: argparse.Namespace, out: Output) -> int:
+    """The handler of every command that talks to the Temporal server."""
+    actor = actor_from(args)
+    op: Op = args.make_op(args)
+    result = asyncio.run(_run(args, op, actor))
+    out.emit(result.data, result.text)
+    return 0
