@@ -240,8 +240,8 @@ def render_rid(
 
     Args:
         state: the release's state (read only).
-        now: the business time the document is generated at (shown, and used for nothing else
-            than the record the state already holds).
+        now: the business time the document is generated at; it is shown on the document,
+            and everything else comes from the state's record.
         fmt: "md" or "html".
         version: a RID version (e.g. "2.0") to show the RID as it stood then; None for the RID
             as it stands now.
