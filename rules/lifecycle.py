@@ -320,8 +320,9 @@ def _rid_entry(
 
 
 def _act(state: ReleaseState, key: str, on: date) -> None:
-    """Record when a timetable event actually happened (the first time only)."""
-    state.actual.setdefault(key, on)
+    """Record when a timetable event actually happened (the latest time: after a re-date,
+    evidence and recommendations given again show their new dates)."""
+    state.actual[key] = on
 
 
 def _notice(
@@ -575,9 +576,15 @@ def notice_send(state: ReleaseState, actor: Actor, cmd: c.NoticeSend, ctx: Conte
 def timetable_set(state: ReleaseState, actor: Actor, cmd: c.TimetableSet, ctx: Context) -> Outcome:
     _frozen(state, "change the timetable")
     ev = timetable_event(cmd.event)
-    if ev.system_only and not is_system(state):
+    if not ev.applies(is_system(state)):
+        kind = "System" if ev.system_only else "Documentation"
         raise Refused(
-            f"'{ev.label}' is a System release event; the {state.name} is a Documentation release."
+            f"'{ev.label}' is a {kind} release event; the {state.name} is not a {kind} release."
+        )
+    if ev.key == "go_live" and cmd.on != state.go_live:
+        raise Refused(
+            f"The go-live date is {state.go_live.isoformat()}; it moves only by a re-date the "
+            "Authority approves (redate request, redate approve)."
         )
     _date_in_calendar(state, cmd.on, "planned date")
     state.timetable[ev.key] = cmd.on
@@ -1142,6 +1149,8 @@ def redate_approve(
     pending.approved_on = ctx.today
     pending.previous = state.go_live
     state.go_live = pending.go_live
+    if "go_live" in state.timetable:
+        state.timetable["go_live"] = pending.go_live
     for v in state.votes:
         v.superseded = True
     if replanning:

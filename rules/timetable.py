@@ -21,12 +21,21 @@ class TimetableEvent:
     label: str
     deadline: DeadlineKey | None
     system_only: bool
+    documentation_only: bool = False
+
+    def applies(self, system: bool) -> bool:
+        """Whether the event belongs in a System (`system`) or Documentation release's timetable."""
+        return not (self.system_only and not system) and not (self.documentation_only and system)
 
 
 def _event(
-    key: str, label: str, deadline: DeadlineKey | None = None, system_only: bool = True
+    key: str,
+    label: str,
+    deadline: DeadlineKey | None = None,
+    system_only: bool = True,
+    documentation_only: bool = False,
 ) -> TimetableEvent:
-    return TimetableEvent(key, label, deadline, system_only)
+    return TimetableEvent(key, label, deadline, system_only, documentation_only)
 
 
 EVENTS: tuple[TimetableEvent, ...] = (
@@ -82,7 +91,7 @@ EVENTS: tuple[TimetableEvent, ...] = (
         "Operations Group reviews status against the operational acceptance criteria",
     ),
     _event("uit_approve", "Panel approves UIT Completion Report"),
-    _event("readiness", "SECAS confirms readiness", system_only=False),
+    _event("readiness", "SECAS confirms readiness", system_only=False, documentation_only=True),
     _event("vote", "Panel go/no-go decision", system_only=False),
     _event("go_live", "Release go-live", system_only=False),
 )
@@ -129,7 +138,7 @@ def timeline(
     """The timetable rows of a release; `minimums` maps deadline keys to their due dates."""
     rows = []
     for ev in EVENTS:
-        if ev.system_only and not system:
+        if not ev.applies(system):
             continue
         minimum = minimums.get(ev.deadline.value) if ev.deadline else None
         if ev.key == "go_live":

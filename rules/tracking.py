@@ -42,6 +42,7 @@ from schemas.state import (
 )
 
 OPEN = (DeadlineStatus.PENDING, DeadlineStatus.LAPSED)
+DONE = (DeadlineStatus.MET, DeadlineStatus.WAIVED, DeadlineStatus.CLOSED)
 
 
 @lru_cache(maxsize=64)
@@ -122,7 +123,7 @@ def refresh_deadlines(state: ReleaseState, now: datetime) -> None:
                 escalates=kind is not DeadlineKey.APPEAL_WINDOW,
                 cycle=0,
             )
-        if current.status in (DeadlineStatus.MET, DeadlineStatus.WAIVED):
+        if current.status in DONE:
             kept.append(current)
             continue
         if due is None:
@@ -137,7 +138,7 @@ def refresh_deadlines(state: ReleaseState, now: datetime) -> None:
         kept.append(current)
     # Deadlines no longer expected (a removed modification's notice, a changed spend period)
     # stay on the record if met or waived; open ones go.
-    kept += [d for d in by_key.values() if d.status in (DeadlineStatus.MET, DeadlineStatus.WAIVED)]
+    kept += [d for d in by_key.values() if d.status in DONE]
     order = {key.value: i for i, key in enumerate(FIXED)}
     kept.sort(key=lambda d: (d.due or date.max, order.get(d.key, len(order)), d.key))
     for kind in DeadlineKey:
@@ -200,9 +201,8 @@ def tick(state: ReleaseState, now: datetime) -> list[SentNotice]:
             continue
         lapsed = now >= lapse_moment(d.due)
         if not d.escalates:
-            if lapsed:  # an appeal window that has closed
-                d.status = DeadlineStatus.MET
-                d.met_on = d.due
+            if lapsed:  # an appeal window that has run its course
+                d.status = DeadlineStatus.CLOSED
             continue
         if lapsed:
             d.status = DeadlineStatus.LAPSED

@@ -69,6 +69,7 @@ class DeadlineStatus(StrEnum):
     LAPSED = "lapsed"
     WAIVED = "waived"
     NOT_APPLICABLE = "not_applicable"
+    CLOSED = "closed"  # an appeal window that has run its course (not an obligation to meet)
 
 
 class Deadline(Model):
