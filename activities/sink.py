@@ -97,3 +97,17 @@ async def local_mail_sink(
     finally:
         server.close()
         await server.wait_closed()
+
+
+@asynccontextmanager
+async def local_mail_sink_unless_smtp(settings: Settings) -> AsyncIterator[SinkAddress | None]:
+    """The local sink on `settings.sink_port` when SMTP_HOST is unset; nothing otherwise.
+
+    What `sec-release up` wraps the worker in: mail then reaches the sink, because
+    `SmtpTarget.from_settings` sends to 127.0.0.1:`sink_port` when no SMTP_HOST is set.
+    """
+    if settings.smtp_host:
+        yield None
+        return
+    async with local_mail_sink(settings) as sink:
+        yield sink

@@ -10,6 +10,7 @@ Every timestamp is stored in UTC and read back timezone-aware, on both databases
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -325,7 +326,7 @@ async def ready_engine(url: str) -> AsyncEngine | None:
     Never creates a SQLite file or changes a schema: the CLI's read commands use this.
     """
     path = sqlite_file(url)
-    if path is not None and not path.exists():
+    if path is not None and not await asyncio.to_thread(path.exists):
         return None
     engine = open_engine(url)
     try:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from activities.mail import SmtpTarget, message_id_for
-from activities.sink import local_mail_sink
+from activities.sink import local_mail_sink, local_mail_sink_unless_smtp
 from schemas.state import ReleaseState
 from settings import Settings
 from starter.errors import Unavailable
@@ -79,3 +79,18 @@ def test_with_no_smtp_host_mail_goes_to_the_sink_port_and_with_one_to_that_serve
         True,
         "sec",
     )
+
+
+async def test_up_runs_the_sink_only_when_no_smtp_server_is_configured(tmp_path: Path) -> None:
+    with_smtp = Settings(data_dir=tmp_path, smtp_host="smtp.secas.example")
+    async with local_mail_sink_unless_smtp(with_smtp) as none:
+        assert none is None
+    async with local_mail_sink(Settings(data_dir=tmp_path), port=0) as probe:
+        free = probe.port  # free again once the probe closes
+    async with local_mail_sink_unless_smtp(Settings(data_dir=tmp_path, sink_port=free)) as sink:
+        assert sink is not None
+        assert (
+            sink.port
+            == free
+            == SmtpTarget.from_settings(Settings(data_dir=tmp_path, sink_port=free)).port
+        )
