@@ -37,6 +37,10 @@ def _message(n: SentNotice) -> MessageRow:
     )
 
 
+def _by_time(notices: list[SentNotice]) -> list[SentNotice]:
+    return sorted(notices, key=lambda n: (n.at, n.key))
+
+
 def costs_status(state: ReleaseState) -> CostsStatus:
     in_scope = [m for m in state.modifications if m.status is not ModStatus.REMOVED and m.costs]
     summary = summarise({m.id: m.costs for m in in_scope}, state.costs.quoted_total)
@@ -127,8 +131,8 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
         freezes=state.freezes,
         timetable=state.timetable,
         actual=state.actual,
-        escalations=[_message(n) for n in state.notices if n.kind in ESCALATION_KINDS],
-        notices=[_message(n) for n in state.notices if n.kind not in ESCALATION_KINDS],
+        escalations=[_message(n) for n in _by_time(state.notices) if n.kind in ESCALATION_KINDS],
+        notices=[_message(n) for n in _by_time(state.notices) if n.kind not in ESCALATION_KINDS],
         audit=state.audit,
         warnings=freeze_warnings(state),
         deployed_on=state.deployed_on,
@@ -138,6 +142,7 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
         closed_on=state.closed_on,
         cancelled_on=state.cancelled_on,
         end_reason=state.end_reason,
+        runs=state.runs,
     )
 
 

@@ -328,3 +328,4 @@ class ReleaseState(Model):
     audit: list[AuditEntry] = Field(default_factory=list)
     notices: list[SentNotice] = Field(default_factory=list)
     actual: dict[str, date] = Field(default_factory=dict)  # timetable event -> when it happened
+    runs: int = 1  # workflow runs so far (a long release continues as new several times)

@@ -129,6 +129,7 @@ class ReleaseStatus(Model):
     closed_on: date | None = None
     cancelled_on: date | None = None
     end_reason: str = ""
+    runs: int = 1
 
 
 class ListRow(Model):

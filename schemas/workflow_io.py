@@ -49,8 +49,14 @@ class ReleaseInput(Model):
     state: ReleaseState | None = None
     clock_offset_seconds: float = 0.0  # business clock = workflow time + offset (0 in production)
     max_history_events: int = 2000
+    max_history_bytes: int = 800_000  # continue as new before a run's history reaches 1 MB
     recorded_seq: int = 0  # audit entries already written to the store
     panel_workflow_id: str = PANEL_WORKFLOW_ID
+    # Temporal's time-skipping test server (tests, `rehearse`) leaks its time lock when a child
+    # completes after the run that started it has closed, so there a run waits for the appeal
+    # windows it started before continuing as new or completing. A real server needs no wait:
+    # the windows (parent-close policy ABANDON) outlive the run and report by workflow id.
+    hold_for_appeal_windows: bool = False
 
 
 class ReleaseResult(Model):

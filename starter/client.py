@@ -131,6 +131,7 @@ class Deployment:
     panel_id: str = PANEL_WORKFLOW_ID
     max_history_events: int = 2000
     policy: Policy | None = None
+    hold_for_appeal_windows: bool = False  # True on the time-skipping test server only
 
     # -- the Panel ---------------------------------------------------------------------------
 
@@ -211,6 +212,7 @@ class Deployment:
                     clock_offset_seconds=self.clock.seconds,
                     max_history_events=self.max_history_events,
                     panel_workflow_id=self.panel_id,
+                    hold_for_appeal_windows=self.hold_for_appeal_windows,
                 ),
                 id=release_workflow_id(plan.id),
                 task_queue=self.task_queue,

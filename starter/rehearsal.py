@@ -90,6 +90,7 @@ class Rehearsal:
             panel_id=f"{self.task_queue}/panel",
             max_history_events=max_history_events,
             policy=policy,
+            hold_for_appeal_windows=True,  # see ReleaseInput.hold_for_appeal_windows
         )
         self._worker: Worker | None = None
         self.release_ids: list[str] = []

@@ -24,6 +24,7 @@ with workflow.unsafe.imports_passed_through():
     from schemas.workflow_io import (
         AppealOutcome,
         AppealWindowInput,
+        AppealWindowView,
         Determination,
         FreezeSync,
         NoticeReceipt,
@@ -103,6 +104,8 @@ class ReleaseWorkflow:
         self._alarms: set[datetime] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._waited_enough = False
+        self._stopping = False  # set before continue-as-new: start no new activity
+        self._windows: set[str] = set()  # appeal windows this run started, still running
 
     # -- the business clock ------------------------------------------------------------------
 
@@ -139,6 +142,7 @@ class ReleaseWorkflow:
             await workflow.wait_condition(lambda: self._dirty or self._should_continue_as_new())
         # Ended: let every notice and record go out, then file the full record and stop.
         await workflow.wait_condition(lambda: self._all_delivered() and self._all_recorded())
+        await self._hold_for_appeal_windows()
         final = build_status(self._state, self._now())
         await self._record_now(final)
         await self._signal(
@@ -176,25 +180,31 @@ class ReleaseWorkflow:
         return (
             info.is_continue_as_new_suggested()
             or info.get_current_history_length() >= self._input.max_history_events
+            or info.get_current_history_size() >= self._input.max_history_bytes
         )
 
     async def _continue_as_new(self, *loops: asyncio.Task[None]) -> None:
         # Let handlers finish and any in-flight delivery complete, so the next run starts clean;
         # a delivery still retrying is re-issued by the next run under the same key.
         await workflow.wait_condition(workflow.all_handlers_finished)
+        await self._hold_for_appeal_windows()
+        self._stopping = True
         self._tasks.add(asyncio.create_task(self._stop_waiting_after(timedelta(minutes=1))))
         await workflow.wait_condition(
             lambda: (self._delivering is None and not self._recording) or self._waited_enough
         )
         for loop in loops:
             loop.cancel()
+        self._state.runs += 1
         workflow.continue_as_new(
             ReleaseInput(
                 state=self._state,
                 clock_offset_seconds=self._input.clock_offset_seconds,
                 max_history_events=self._input.max_history_events,
+                max_history_bytes=self._input.max_history_bytes,
                 recorded_seq=self._recorded_seq,
                 panel_workflow_id=self._input.panel_workflow_id,
+                hold_for_appeal_windows=self._input.hold_for_appeal_windows,
             )
         )
 
@@ -208,7 +218,9 @@ class ReleaseWorkflow:
 
     async def _deliver_notices(self) -> None:
         while True:
-            await workflow.wait_condition(lambda: self._next_undelivered() is not None)
+            await workflow.wait_condition(
+                lambda: not self._stopping and self._next_undelivered() is not None
+            )
             notice = self._next_undelivered()
             if notice is None:
                 continue
@@ -253,7 +265,7 @@ class ReleaseWorkflow:
 
     async def _record(self) -> None:
         while True:
-            await workflow.wait_condition(lambda: not self._all_recorded())
+            await workflow.wait_condition(lambda: not self._stopping and not self._all_recorded())
             await self._record_now()
 
     async def _record_now(self, final: ReleaseStatus | None = None) -> None:
@@ -371,7 +383,7 @@ class ReleaseWorkflow:
     ) -> None:
         window = next(w for w in self._state.appeals if w.version == version)
         try:
-            await workflow.start_child_workflow(
+            handle = await workflow.start_child_workflow(
                 AppealWindowWorkflow.run,
                 AppealWindowInput(
                     release_id=self._state.id,
@@ -388,6 +400,26 @@ class ReleaseWorkflow:
             )
         except Exception as exc:  # e.g. already started by an earlier attempt
             workflow.logger.warning("appeal window %s not started: %s", workflow_id, exc)
+            return
+        self._tasks.add(asyncio.create_task(self._watch_window(workflow_id, handle)))
+
+    async def _hold_for_appeal_windows(self) -> None:
+        if self._input.hold_for_appeal_windows:
+            await workflow.wait_condition(lambda: not self._windows)
+
+    async def _watch_window(
+        self,
+        workflow_id: str,
+        handle: workflow.ChildWorkflowHandle[AppealWindowWorkflow, AppealWindowView],
+    ) -> None:
+        self._windows.add(workflow_id)
+        try:
+            await handle
+        except Exception as exc:  # a window that failed or was terminated has ended
+            workflow.logger.warning("appeal window %s ended abnormally: %s", workflow_id, exc)
+        finally:
+            self._windows.discard(workflow_id)
+            self._dirty = True
 
     async def _signal(self, workflow_id: str, name: str, arg: object) -> bool:
         """Signal another workflow by id; False (logged) when it is not there."""

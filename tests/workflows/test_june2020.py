@@ -10,6 +10,7 @@ from rules.escalation import LONDON, london
 from starter.rehearsal import Rehearsal
 from tests.june2020 import CREATED, RELEASE, SECAS, all_steps
 from tests.workflows.helpers import run_steps
+from tests.workflows.histories import record_history
 
 
 async def test_june_2020_runs_from_scope_to_closing_with_its_late_deadlines(
@@ -24,6 +25,9 @@ async def test_june_2020_runs_from_scope_to_closing_with_its_late_deadlines(
         status = await r.deployment.status(RELEASE)  # a closed release still answers its query
         result = await r.deployment.handle(RELEASE).result()
         registered = r.register.rows[RELEASE]
+        await record_history(env.client, f"release/{RELEASE}", "june2020_release")
+        await record_history(env.client, f"release/{RELEASE}/appeal/2.0", "june2020_appeal_2_0")
+        await record_history(env.client, r.deployment.panel_id, "june2020_panel")
 
     # GO was refused on 12 June 2020 with a Severity 1 defect open, naming every unmet item.
     assert [(s.at.date(), s.command.kind) for s, _ in refused] == [(date(2020, 6, 12), "vote")]

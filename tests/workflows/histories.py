@@ -1,0 +1,24 @@
+"""Recording workflow histories for the replay tests (tests/replay/histories).
+
+Set SEC_RELEASE_RECORD_HISTORIES=1 to (re)write them from the tests that produce them; commit
+the files. `make test` replays every committed history against the current workflow code.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from temporalio.client import Client
+
+HISTORIES = Path(__file__).parent.parent / "replay" / "histories"
+
+
+async def record_history(
+    client: Client, workflow_id: str, name: str, run_id: str | None = None
+) -> None:
+    if os.environ.get("SEC_RELEASE_RECORD_HISTORIES") != "1":
+        return
+    history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+    HISTORIES.mkdir(parents=True, exist_ok=True)
+    (HISTORIES / f"{name}.json").write_text(history.to_json(), encoding="utf-8")

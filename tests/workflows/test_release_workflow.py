@@ -1,0 +1,177 @@
+"""ReleaseWorkflow's contract on the time-skipping server: refusals, signals, freezes, long life."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from rules.errors import Refused
+from rules.escalation import london
+from schemas import commands as c
+from schemas.status import ReleaseStatus
+from starter.rehearsal import Rehearsal
+from tests.june2020 import CREATED, DCC, PANEL, PARTY, RELEASE, SECAS, all_steps
+from tests.workflows.helpers import run_steps
+from tests.workflows.histories import record_history
+
+
+def comparable(status: ReleaseStatus) -> object:
+    """A status without the moment it was read, the run count, or sub-second timing."""
+    text = status.model_dump_json(exclude={"as_of", "runs"})
+    return json.loads(re.sub(r"(T\d\d:\d\d:\d\d)\.\d+", r"\1", text))
+
+
+async def created(r: Rehearsal, release_id: str = RELEASE) -> ReleaseStatus:
+    status = await r.deployment.create_release(
+        release_id, actor=SECAS, go_live=None, release_type=None, ad_hoc=False
+    )
+    r.release_ids.append(release_id)
+    return status
+
+
+async def test_a_refused_update_says_why_and_changes_nothing(env: WorkflowEnvironment) -> None:
+    async with Rehearsal(env, CREATED) as r:
+        await created(r)
+        before = await r.deployment.status(RELEASE)
+        cases: list[tuple[object, c.Command, str]] = [
+            (
+                DCC,
+                c.RidBaseline(),
+                "Only PANEL may baseline the RID (`rid baseline`); you acted as DCC.",
+            ),
+            (
+                PANEL,
+                c.TadIncorporate(),
+                "The TAG has not recommended on the updated TAD (tad recommend); incorporate it after.",
+            ),
+            (
+                PARTY,
+                c.AppealLodge(reasons=""),
+                "The appeal's reasons is missing; give it with --reasons.",
+            ),
+            (
+                PANEL,
+                c.VoteCast(go=True),
+                "GO is refused: 26 item(s) unmet: the Panel has not baselined the RID (rid baseline);",
+            ),
+        ]
+        for actor, command, sentence in cases:
+            with pytest.raises(Refused) as refused:
+                await r.deployment.act(RELEASE, actor, command)  # type: ignore[arg-type]
+            assert refused.value.sentence.startswith(sentence)
+        after = await r.deployment.status(RELEASE)
+        assert comparable(after) == comparable(before)
+        # A validator's refusal leaves no trace in the history either.
+        history = await r.deployment.handle(RELEASE).fetch_history()
+        assert not [
+            e
+            for e in history.events
+            if e.HasField("workflow_execution_update_accepted_event_attributes")
+        ]
+
+
+async def test_a_command_sent_as_a_signal_is_applied_or_audited_as_refused(
+    env: WorkflowEnvironment,
+) -> None:
+    async with Rehearsal(env, CREATED) as r:
+        await created(r)
+        await r.deployment.signal(
+            RELEASE, SECAS, c.ModAdd(mod="SECMP0062", title="Alert Storm Protection", system=True)
+        )
+        await r.deployment.signal(RELEASE, DCC, c.RidBaseline())
+        await r.advance_to(london(date(2019, 5, 9), 11))
+        status = await r.deployment.status(RELEASE)
+        assert [m.id for m in status.modifications] == ["SECMP0062"]
+        last = status.audit[-1]
+        assert (last.actor, last.outcome) == ("DCC:Release Manager", "refused")
+        assert last.detail == "Only PANEL may baseline the RID (`rid baseline`); you acted as DCC."
+        assert status.rid.version == "0.0"
+
+
+async def test_a_release_is_never_created_twice(env: WorkflowEnvironment) -> None:
+    async with Rehearsal(env, CREATED) as r:
+        await created(r)
+        with pytest.raises(
+            Refused,
+            match=r"Release 2020-06 already exists; see it with `sec-release status 2020-06`",
+        ):
+            await created(r)
+        with pytest.raises(Refused, match="There is no release '2020-11'"):
+            await r.deployment.status("2020-11")
+
+
+async def test_a_panel_freeze_reaches_every_open_release_and_bars_go_live_dates(
+    env: WorkflowEnvironment,
+) -> None:
+    async with Rehearsal(env, CREATED) as r:
+        await created(r)
+        await created(r, "2020-02")
+        with pytest.raises(Refused, match="Only PANEL may record a change freeze"):
+            await r.deployment.add_freeze(SECAS, date(2020, 10, 1), date(2020, 12, 31), "migration")
+        summary = await r.deployment.add_freeze(
+            PANEL, date(2020, 10, 1), date(2020, 12, 31), "DCC platform migration"
+        )
+        assert (
+            summary
+            == "Change freeze from 1 October 2020 to 31 December 2020 recorded; 2 open release(s) told."
+        )
+        await r.advance_to(london(date(2019, 5, 9), 12))
+        for release_id in (RELEASE, "2020-02"):
+            status = await r.deployment.status(release_id)
+            assert [(f.start, f.end) for f in status.freezes] == [
+                (date(2020, 10, 1), date(2020, 12, 31))
+            ]
+        with pytest.raises(
+            Refused,
+            match=r"falls inside the change freeze from 1 October 2020 to 31 December 2020 \(DCC platform migration\)",
+        ):
+            await r.deployment.act(
+                RELEASE, PANEL, c.RedateRequest(go_live=date(2020, 11, 5), reason="later")
+            )
+        # A release created later learns the freezes at creation and is refused a date inside one.
+        with pytest.raises(Refused, match="falls inside the change freeze"):
+            await r.deployment.create_release(
+                "2020-11", actor=SECAS, go_live=None, release_type=None, ad_hoc=False
+            )
+        # A freeze added after a release began that covers its go-live is shown as a warning.
+        await r.deployment.add_freeze(PANEL, date(2020, 6, 1), date(2020, 6, 30), "Summer freeze")
+        await r.advance_to(london(date(2019, 5, 9), 13))
+        status = await r.deployment.status(RELEASE)
+        assert status.warnings == [
+            "The go-live date 2020-06-25 falls inside the change freeze from 1 June 2020 to 30 June 2020 "
+            "(Summer freeze); the Panel should request a new date."
+        ]
+        view = await r.deployment.panel_view()
+        assert [a.command for a in view.audit] == ["freeze add", "freeze add"]
+        await record_history(env.client, r.deployment.panel_id, "panel_freezes")
+        await record_history(env.client, f"release/{RELEASE}", "release_learns_freezes")
+
+
+async def test_a_long_release_continues_as_new_and_loses_nothing(env: WorkflowEnvironment) -> None:
+    steps = [s for s in all_steps() if s.at < london(date(2020, 6, 20), 0)]
+    statuses = []
+    for threshold in (2000, 150):
+        async with Rehearsal(env, CREATED, max_history_events=threshold) as r:
+            await created(r)
+            await run_steps(r, RELEASE, steps)
+            await r.advance_to(london(date(2020, 6, 20), 12))
+            statuses.append(await r.deployment.status(RELEASE))
+            if threshold == 150:
+                first_run = (await r.deployment.handle(RELEASE).fetch_history()).events[0]
+                first = first_run.workflow_execution_started_event_attributes.first_execution_run_id
+                await record_history(
+                    env.client,
+                    f"release/{RELEASE}",
+                    "june2020_first_run_before_continue_as_new",
+                    run_id=first,
+                )
+    whole, continued = statuses
+    assert whole.runs == 1
+    assert continued.runs >= 3
+    # Deadlines, escalations, audit, appeals and notices all came through every run.
+    assert comparable(continued) == comparable(whole)
+    assert [w.status.value for w in continued.appeals] == ["unchallenged", "upheld", "unchallenged"]
