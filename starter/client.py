@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import (
     Client,
     TLSConfig,
@@ -43,6 +45,7 @@ from schemas.workflow_io import (
     release_workflow_id,
 )
 from starter.errors import Unavailable
+from workflows import search
 from workflows.panel import PanelWorkflow
 from workflows.release import ReleaseWorkflow, initial_search_attributes
 
@@ -81,8 +84,9 @@ async def connect(conn: Connection) -> Client:
             api_key=conn.api_key,
         )
     except RuntimeError as exc:
+        reason = "connection refused" if "refused" in str(exc).lower() else _first_line(exc)[:120]
         raise Unavailable(
-            f"No Temporal server answers at {conn.address} ({_first_line(exc)}); start one with "
+            f"No Temporal server answers at {conn.address} ({reason}); start one with "
             "`make run` (or `sec-release up`), or point --address / TEMPORAL_ADDRESS at yours."
         ) from None
 
@@ -291,3 +295,24 @@ def _missing(release_id: str, exc: RPCError) -> Exception:
             "The Temporal server is not answering; start it with `make run` (or `sec-release up`)."
         )
     return Unavailable(f"The Temporal server refused the request: {_first_line(exc)}")
+
+
+_INDEXED = {
+    "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+    "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+    "Bool": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+    "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+}
+
+
+async def register_search_attributes(client: Client) -> None:
+    """Register sec-release's search attributes (a server that already has them is fine)."""
+    request = AddSearchAttributesRequest(
+        namespace=client.namespace,
+        search_attributes={name: _INDEXED[kind] for name, kind in search.DEV_SERVER_TYPES.items()},
+    )
+    try:
+        await client.operator_service.add_search_attributes(request)
+    except RPCError as exc:
+        if "already" not in str(exc).lower():
+            raise

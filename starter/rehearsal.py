@@ -14,9 +14,6 @@ import uuid
 from datetime import datetime, timedelta
 from types import TracebackType
 
-from temporalio.api.enums.v1 import IndexedValueType
-from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -27,29 +24,8 @@ from activities.records import MemoryRegister
 from schemas.state import Policy
 from schemas.workflow_io import release_workflow_id
 from starter.binaries import find_binary
-from starter.client import Clock, Deployment
+from starter.client import Clock, Deployment, register_search_attributes
 from worker import build_worker
-from workflows import search
-
-_INDEXED = {
-    "Keyword": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-    "Datetime": IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
-    "Bool": IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
-    "KeywordList": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD_LIST,
-}
-
-
-async def register_search_attributes(client: Client) -> None:
-    """Register sec-release's search attributes (a server that already has them is fine)."""
-    request = AddSearchAttributesRequest(
-        namespace=client.namespace,
-        search_attributes={name: _INDEXED[kind] for name, kind in search.DEV_SERVER_TYPES.items()},
-    )
-    try:
-        await client.operator_service.add_search_attributes(request)
-    except RPCError as exc:
-        if "already" not in str(exc).lower():
-            raise
 
 
 async def start_test_server() -> WorkflowEnvironment:

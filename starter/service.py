@@ -1,10 +1,159 @@
-"""Running the service: `up` (dev server + worker) and `worker` (against a configured server)."""
+"""Running the service: `up` (dev server + worker + mail sink) and `worker` (a configured server)."""
 
 from __future__ import annotations
 
 import argparse
-from typing import Any
+import asyncio
+import signal
+from typing import TYPE_CHECKING, Any
+
+from starter.args import bounded_int
+from starter.output import Output
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from settings import Settings
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    """Registered in a later step of the foundation."""
+    p = sub.add_parser(
+        "up",
+        parents=[common],
+        help="start the Temporal dev server (SQLite file), a worker and the local mail sink",
+    )
+    p.add_argument(
+        "--port",
+        type=bounded_int(1, 65535, "port"),
+        metavar="N",
+        help="frontend port (default 7233)",
+    )
+    p.add_argument(
+        "--ui-port",
+        type=bounded_int(1, 65535, "port"),
+        metavar="N",
+        help="Web UI port (default 8233)",
+    )
+    p.set_defaults(handler=up_cmd)
+
+    p = sub.add_parser(
+        "worker", parents=[common], help="run a worker against the configured Temporal server"
+    )
+    p.set_defaults(handler=worker_cmd)
+
+
+def _stop_event() -> asyncio.Event:
+    """Set on Ctrl-C or SIGTERM, so everything stops in order."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+def up_cmd(args: argparse.Namespace, out: Output) -> int:
+    from starter.session import settings_from
+
+    settings = settings_from(args)
+    port = args.port or settings.port
+    ui_port = args.ui_port or settings.ui_port
+    asyncio.run(_up(settings, port, ui_port, out))
+    return 0
+
+
+async def _up(settings: Settings, port: int, ui_port: int, out: Output) -> None:
+    from activities.sink import local_mail_sink_unless_smtp
+    from starter.devserver import check_port_free, dev_server
+
+    stop = _stop_event()
+    check_port_free(port, "Temporal frontend", "--port")
+    out.note(
+        f"Starting the Temporal dev server on localhost:{port} (data in {settings.data_dir}) ..."
+    )
+    async with (
+        dev_server(settings, port, ui_port) as address,
+        local_mail_sink_unless_smtp(settings) as sink,
+    ):
+        mail = (
+            f"mail to the local sink {sink} (see `sec-release mail`)"
+            if sink
+            else f"mail via {settings.smtp_host}"
+        )
+        banner = [
+            f"sec-release is up: Temporal at {address}, Web UI http://localhost:{ui_port}",
+            f"  worker on task queue {settings.task_queue}; store {settings.database_url}; {mail}",
+            "  try: sec-release --as SECAS:You release create 2027-06   (Ctrl-C stops everything)",
+        ]
+        await _serve(settings, address, stop, out, banner)
+    out.note("sec-release stopped.")
+
+
+def worker_cmd(args: argparse.Namespace, out: Output) -> int:
+    from starter.session import connection_from, settings_from
+
+    settings = settings_from(args)
+    connection = connection_from(args, settings)
+    asyncio.run(_worker(settings, connection.address, out, args))
+    return 0
+
+
+async def _worker(settings: Settings, address: str, out: Output, args: argparse.Namespace) -> None:
+    stop = _stop_event()
+    await _serve(
+        settings,
+        address,
+        stop,
+        out,
+        [f"worker on {address}, task queue {settings.task_queue} (Ctrl-C stops it)"],
+        args=args,
+    )
+
+
+async def _serve(
+    settings: Settings,
+    address: str,
+    stop: asyncio.Event,
+    out: Output,
+    banner: list[str],
+    args: argparse.Namespace | None = None,
+) -> None:
+    """Apply the store's migrations, make sure the Panel workflow runs, and run a worker until stopped."""
+    from starter.client import Clock, Connection, Deployment, connect
+    from starter.session import connection_from
+    from worker import build_worker, production_adapters
+
+    connection = (
+        connection_from(args, settings)
+        if args is not None
+        else Connection(address=address, namespace=settings.temporal_namespace)
+    )
+    client = await connect(connection)
+    await _register_search_attributes(client, out)
+    async with production_adapters(settings) as (sender, register):
+        deployment = Deployment(
+            client=client,
+            task_queue=settings.task_queue,
+            clock=Clock(),
+            max_history_events=settings.max_history_events,
+        )
+        async with build_worker(client, settings.task_queue, sender=sender, register=register):
+            await deployment.panel()
+            for line in banner:
+                out.note(line)
+            await stop.wait()
+            out.note("Stopping the worker ...")
+
+
+async def _register_search_attributes(client: Client, out: Output) -> None:
+    """The dev server registers them at start; elsewhere try, and say so if not allowed."""
+    from temporalio.service import RPCError
+
+    from starter.client import register_search_attributes
+
+    try:
+        await register_search_attributes(client)
+    except RPCError as exc:
+        out.note(
+            f"Note: could not register the search attributes ({exc.message}); `list` and `inbox` "
+            "need SecPhase, SecReleaseType, SecGoLive, SecLapsed and SecOwes on the namespace."
+        )
