@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from rules.errors import Refused
-from starter import lifecycle_cmds, mail_cmds, offline, read_cmds, service
+from starter import doc_cmds, lifecycle_cmds, mail_cmds, offline, read_cmds, rehearse_cmd, service
 from starter.errors import EXIT_REFUSED, EXIT_USAGE, Unavailable, UsageError
 from starter.output import Output
 
@@ -63,6 +63,8 @@ def build_parser() -> Parser:
     mail_cmds.register(sub, common)
     read_cmds.register(sub, common)
     lifecycle_cmds.register(sub, common)
+    doc_cmds.register(sub, common)
+    rehearse_cmd.register(sub, common)
     return parser
 
 
@@ -93,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_REFUSED
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `sec-release ... | head`: the reader has gone, nothing to say
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_REFUSED
     except Exception as exc:  # the last line of defence: a sentence, never a traceback
         out.refuse(
             f"unexpected {type(exc).__name__}: {exc}. Please report this with the command you ran."

@@ -66,8 +66,41 @@ class Connection:
     api_key: str | None = None
 
 
+_RUNTIME_SET = False
+
+
+def configure_runtime(core_level: str = "ERROR") -> None:
+    """Send Temporal core's own log lines through Python logging (stderr), not stdout.
+
+    The core writes to stdout by default, which would break `--json` (one document on stdout).
+    Commands keep only its errors; `up` and `worker` call this with "WARN" first.
+    """
+    global _RUNTIME_SET
+    if _RUNTIME_SET:
+        return
+    import logging
+
+    from temporalio.runtime import (
+        LogForwardingConfig,
+        LoggingConfig,
+        Runtime,
+        TelemetryConfig,
+        TelemetryFilter,
+    )
+
+    logging_config = LoggingConfig(
+        filter=TelemetryFilter(core_level=core_level, other_level="ERROR"),
+        forwarding=LogForwardingConfig(logger=logging.getLogger("temporalio.core")),
+    )
+    Runtime.set_default(
+        Runtime(telemetry=TelemetryConfig(logging=logging_config)), error_if_already_set=False
+    )
+    _RUNTIME_SET = True
+
+
 async def connect(conn: Connection) -> Client:
     """A client with the pydantic converter; a server that is not there becomes one sentence."""
+    configure_runtime()
     tls: TLSConfig | bool = conn.tls or conn.api_key is not None
     if conn.tls_cert or conn.tls_key or conn.tls_ca:
         tls = TLSConfig(

@@ -47,9 +47,10 @@ def _inbox(a: argparse.Namespace) -> Op:
 
 
 def _timeline(a: argparse.Namespace) -> Op:
+    from starter.doc_cmds import ics_op
     from starter.read_ops import TimelineOp
 
-    return TimelineOp(a.release)
+    return ics_op(a) if a.ics else TimelineOp(a.release)
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -74,4 +75,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
     p = sub.add_parser("timeline", parents=[common], help="planned vs minimum vs actual dates")
     p.add_argument("release", metavar="ID")
+    p.add_argument(
+        "--ics", action="store_true", help="every deadline and planned date as an iCalendar file"
+    )
+    p.add_argument("--out", metavar="FILE", help="with --ics: write to FILE")
     p.set_defaults(handler=run_server_op, make_op=_timeline)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from rules.errors import Refused
+from rules.escalation import LONDON
 from rules.release_calendar import long_date
 from rules.timetable import timeline
 from schemas.base import Actor
@@ -17,6 +19,11 @@ from starter.output import table
 
 def _d(day: date | None) -> str:
     return day.isoformat() if day else "-"
+
+
+def _local(moment: datetime) -> str:
+    """A moment as London time, as people in the release read it."""
+    return f"{moment.astimezone(LONDON):%Y-%m-%d %H:%M}"
 
 
 def status_text(s: ReleaseStatus) -> str:
@@ -70,12 +77,20 @@ def status_text(s: ReleaseStatus) -> str:
         last = s.escalations[-5:]
         lines += ["", f"Escalations and reminders: {len(s.escalations)} (latest {len(last)}):"]
         lines += [
-            f"  {e.at:%Y-%m-%d %H:%M} {e.kind} L{e.level or '-'} {e.deadline}: to {', '.join(e.to)} [{e.delivery}]"
+            f"  {_local(e.at)} {e.kind} L{e.level or '-'} {e.deadline}: to {', '.join(e.to)} [{e.delivery}]"
             for e in last
         ]
     lines += ["", f"Audit trail: {len(s.audit)} entries; latest:"]
-    lines += [f"  {a.at:%Y-%m-%d %H:%M} {a.actor}: {a.command} ({a.outcome})" for a in s.audit[-5:]]
+    lines += [f"  {_local(a.at)} {a.actor}: {a.command} ({a.outcome})" for a in s.audit[-5:]]
     return "\n".join(lines)
+
+
+async def _from_register(release_id: str) -> ReleaseStatus | None:
+    """A CLOSED or CANCELLED release's final record, once Temporal's retention dropped it."""
+    from activities.register import registered_status
+    from settings import Settings
+
+    return await registered_status(Settings(), release_id)
 
 
 @dataclass(frozen=True)
@@ -83,7 +98,14 @@ class StatusOp:
     release_id: str
 
     async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
-        status = await deployment.status(self.release_id)
+        try:
+            status = await deployment.status(self.release_id)
+        except Refused:
+            filed = await _from_register(self.release_id)
+            if filed is None:
+                raise
+            note = f"(from the register: Temporal no longer holds this {filed.phase} release's history)"
+            return Result(filed.model_dump(mode="json"), f"{status_text(filed)}\n{note}")
         return Result(status.model_dump(mode="json"), status_text(status))
 
 
@@ -113,6 +135,37 @@ class ListOp:
             parts.append(f"SecGoLive <= '{self.go_live_to.isoformat()}T23:59:59Z'")
         return " AND ".join(parts)
 
+    async def _filed_only(self, known: set[str]) -> list[ListRow]:
+        """Ended releases the register holds but Temporal no longer does (after retention)."""
+        from activities.register import registered_releases
+        from settings import Settings
+
+        rows = []
+        for r in await registered_releases(Settings()):
+            if r.id in known or not r.ended:
+                continue
+            row = ListRow(
+                id=r.id, name=r.name, type=r.type, phase=r.phase, go_live=r.go_live, lapsed=r.lapsed
+            )
+            if self._matches(row):
+                rows.append(row)
+        return rows
+
+    def _matches(self, row: ListRow) -> bool:
+        return (
+            (self.phase is None or row.phase == self.phase)
+            and (self.release_type is None or row.type == self.release_type)
+            and (not self.lapsed or row.lapsed)
+            and (
+                self.go_live_from is None
+                or (row.go_live is not None and row.go_live >= self.go_live_from)
+            )
+            and (
+                self.go_live_to is None
+                or (row.go_live is not None and row.go_live <= self.go_live_to)
+            )
+        )
+
     async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
         from workflows import search
 
@@ -129,6 +182,7 @@ class ListOp:
                     lapsed=bool(attrs.get(search.LAPSED)),
                 )
             )
+        rows += await self._filed_only({r.id for r in rows})
         rows.sort(key=lambda r: (r.go_live or date.max, r.id))
         data = [
             {

