@@ -264,16 +264,16 @@ def _before_go_live_decision(state: ReleaseState, what: str, ctx: Context) -> No
 
 def _mod(state: ReleaseState, mod_id: str) -> Modification:
     wanted = mod_id.strip().upper()
+    if not wanted:
+        raise Refused("Name the modification, e.g. SECMP0062.")
     found = next(
         (m for m in state.modifications if m.id == wanted and m.status is not ModStatus.REMOVED),
         None,
     )
     if found is None:
-        in_scope = (
-            ", ".join(m.id for m in state.modifications if m.status is not ModStatus.REMOVED)
-            or "none"
-        )
-        raise Refused(f"{wanted} is not in the scope of the {state.name} (in scope: {in_scope}).")
+        in_scope = ", ".join(m.id for m in state.modifications if m.status is not ModStatus.REMOVED)
+        shown = wanted if _MOD_ID.match(wanted) else repr(mod_id[:40])
+        raise Refused(f"{shown} is not in the scope of the {state.name} (in scope: {in_scope or 'none'}).")
     return found
 
 
@@ -616,7 +616,7 @@ def readiness_confirm(
 ) -> Outcome:
     if is_system(state):
         raise Refused(
-            "readiness confirm is for Documentation releases; a System release's readiness is the "
+            "`readiness confirm` is for Documentation releases; a System release's readiness is the "
             "TAG and OPSG recommendations (recommend --group TAG|OPSG)."
         )
     if not has_baseline(state):

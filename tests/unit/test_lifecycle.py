@@ -170,7 +170,7 @@ def test_a_modification_after_the_system_cut_off_needs_the_panels_rationale() ->
             "The actual cost report comes after go-live",
         ),
         (c.CostsPeriod(months=13), "The spend-report period is 1 to 12 months; 13 is not."),
-        (c.ReadinessConfirm(), "readiness confirm is for Documentation releases"),
+        (c.ReadinessConfirm(), "`readiness confirm` is for Documentation releases"),
     ],
 )
 def test_out_of_order_and_bad_requests_are_refused_with_a_sentence(
