@@ -252,6 +252,7 @@ def test_any_command_by_any_role_is_applied_or_refused_and_a_refusal_changes_not
     before = _june(day)
     state = ReleaseState.model_validate_json(before)
     ctx = Context(london(day, 14))
+    sentence: str | None
     try:
         lifecycle.apply(state, Actor(role=role, name="fuzz"), command, ctx)
     except Refused as exc:
