@@ -1,0 +1,274 @@
+"""Releases created and walked through 20 lifecycle updates each, per second, on one worker
+against a real dev server, beside a minimal workflow taking the same 20 updates as no-ops.
+
+Both run on the same private `temporal server start-dev` (SQLite file, our search attributes), in
+the same process, through the same sandboxed workflow runner (`worker.workflow_runner()`), with
+the same number of workflows in flight, in alternating rounds so that a neighbour's load hits
+both alike. Ours: `Deployment.create_release` (the CLI's path: Panel view query, calendar,
+start, status query) then 20 `Deployment.act` Updates, each validated by the rules and applied.
+Minimal: `start_workflow` then the same 20 `ActRequest` payloads as Updates whose handler only
+counts them.
+
+    .venv/bin/python bench/throughput.py [--releases 30] [--concurrency 5] [--rounds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+from decimal import Decimal
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    import benchlib
+
+    from activities.notices import RecordingSender
+    from activities.records import MemoryRegister
+    from rules.costs import CostLine
+    from rules.release_calendar import ReleaseType
+    from schemas import commands as c
+    from schemas.base import Actor
+    from schemas.commands import ActRequest, ActResult
+
+UPDATES = 20
+SECAS = Actor.parse("SECAS:Bench")
+DCC = Actor.parse("DCC:Bench")
+PANEL = Actor.parse("PANEL:Bench")
+
+
+@workflow.defn
+class MinimalWorkflow:
+    """The floor: a workflow that takes `act` Updates and does nothing with them."""
+
+    def __init__(self) -> None:
+        self._taken = 0
+        self._done = False
+
+    @workflow.run
+    async def run(self) -> int:
+        await workflow.wait_condition(lambda: self._done)
+        return self._taken
+
+    @workflow.update(name="act")
+    async def act(self, request: ActRequest) -> int:
+        self._taken += 1
+        return self._taken
+
+    @workflow.signal
+    def finish(self) -> None:
+        self._done = True
+
+
+def twenty_commands(go_live: date) -> list[tuple[Actor, c.Command]]:
+    """The first 20 commands of a System release's life (scope, costs, timetable, criteria),
+    each accepted by `rules.lifecycle` on a release created well before its cut-offs."""
+    mods = [
+        ("SECMP0101", "Alert Storm Protection", True, ["Suppliers", "DCC"]),
+        ("SECMP0102", "Target Response Times for Install and Commission", True, ["DCC"]),
+        ("MP201", "Provisions for withdrawing modifications", False, ["Suppliers"]),
+        ("MP202", "Other User Panel Seating Amendment", False, ["Other SEC Parties"]),
+        ("MP203", "Power to raise modifications", False, []),
+    ]
+    steps: list[tuple[Actor, c.Command]] = [
+        (
+            SECAS,
+            c.ModAdd(
+                mod=mod,
+                title=title,
+                system=system,
+                impacts=impacts,
+                documents=["Section H", "Appendix AB"] if system else ["Section D"],
+                costs={CostLine.DESIGN_BUILD_PIT: Decimal("96434"), CostLine.SIT: Decimal("9699")}
+                if system
+                else {},
+            ),
+        )
+        for mod, title, system, impacts in mods
+    ]
+    steps += [
+        (DCC, c.CostsQuote(total=Decimal("212266"))),
+        (SECAS, c.RidDraft(note="First draft issued for comment.")),
+    ]
+    year = go_live.year - 1
+    steps += [
+        (SECAS, c.TimetableSet(event=event, on=date(year, month, 15)))
+        for event, month in (
+            ("baseline_system", 1),
+            ("baseline_docs", 3),
+            ("uit_report", 5),
+            ("operational_evidence", 6),
+            ("tag_recommend", 7),
+            ("opsg_recommend", 8),
+        )
+    ]
+    steps += [
+        (
+            PANEL,
+            c.CriterionDefine(key=f"panel-{i}", text=f"Panel criterion {i} is evidenced."),
+        )
+        for i in range(1, 6)
+    ]
+    steps += [
+        (SECAS, c.RidDraft(note="Updated draft after comments.")),
+        (
+            DCC,
+            c.RiskAdd(risk="Alert thresholds too low", mitigation="Configurable without a release"),
+        ),
+    ]
+    assert len(steps) == UPDATES
+    return steps
+
+
+async def in_flight(count: int, concurrency: int, one: Callable[[int], Awaitable[None]]) -> float:
+    """Run `one(i)` for i in range(count), at most `concurrency` at a time; the wall seconds."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def guarded(i: int) -> None:
+        async with gate:
+            await one(i)
+
+    start = time.perf_counter()
+    await asyncio.gather(*(guarded(i) for i in range(count)))
+    return time.perf_counter() - start
+
+
+async def main(releases: int, concurrency: int, rounds: int) -> None:
+    from temporalio.worker import Worker
+
+    from starter.client import Clock, Connection, Deployment, connect
+    from worker import build_worker, workflow_runner
+
+    async with benchlib.dev_server() as server:
+        client = await connect(Connection(address=server.address))
+        task_queue = f"bench-throughput-{uuid.uuid4()}"
+        # Ours exactly as production wires it (with in-memory adapters); the minimal workflow on
+        # its own task queue in the same process, through the same sandboxed runner. Each round
+        # loads one of them while the other's worker idles on its long poll.
+        ours_worker = build_worker(
+            client, task_queue, sender=RecordingSender(), register=MemoryRegister()
+        )
+        minimal_queue = f"{task_queue}-minimal"
+        minimal_worker = Worker(
+            client,
+            task_queue=minimal_queue,
+            workflows=[MinimalWorkflow],
+            workflow_runner=workflow_runner(),
+        )
+        deployment = Deployment(
+            client=client, task_queue=task_queue, clock=Clock(), panel_id=f"{task_queue}/panel"
+        )
+        # Ad hoc System releases going live on consecutive Working Days from 2029: every
+        # deadline is in the future, so the updates (not escalations) are what is measured.
+        warmup = 2
+        days = iter(benchlib.working_days(date(2029, 1, 2), (releases + warmup) * (rounds + 1)))
+
+        async def ours(_: int) -> None:
+            go_live = next(days)
+            release_id = go_live.isoformat()
+            await deployment.create_release(
+                release_id,
+                actor=SECAS,
+                go_live=go_live,
+                release_type=ReleaseType.SYSTEM,
+                ad_hoc=True,
+            )
+            for actor, command in twenty_commands(go_live):
+                result = await deployment.act(release_id, actor, command)
+                assert isinstance(result, ActResult)
+
+        async def minimal(_: int) -> None:
+            handle = await client.start_workflow(
+                MinimalWorkflow.run, id=f"minimal/{uuid.uuid4()}", task_queue=minimal_queue
+            )
+            for actor, command in twenty_commands(date(2029, 6, 1)):
+                # By name with a result type, as `Deployment.act` sends ours.
+                await handle.execute_update(
+                    "act", ActRequest(actor=actor, command=command), result_type=int
+                )
+
+        async with ours_worker, minimal_worker:
+            # Warm up both (sandbox imports, the Panel workflow, connections), unmeasured.
+            await in_flight(warmup, warmup, ours)
+            await in_flight(warmup, warmup, minimal)
+            ours_s: list[float] = []
+            minimal_s: list[float] = []
+            # CPU seconds spent by this process (worker and client) and by the server, per side.
+            cpu = {"ours": [0.0, 0.0], "minimal": [0.0, 0.0]}
+
+            async def measured(side: str, one: Callable[[int], Awaitable[None]]) -> float:
+                me, them = time.process_time(), benchlib.cpu_seconds(server.pid)
+                wall = await in_flight(releases, concurrency, one)
+                cpu[side][0] += time.process_time() - me
+                cpu[side][1] += benchlib.cpu_seconds(server.pid) - them
+                return wall
+
+            for n in range(rounds):
+                minimal_s.append(await measured("minimal", minimal))
+                ours_s.append(await measured("ours", ours))
+                print(
+                    f"round {n + 1}: minimal {releases / minimal_s[-1]:6.2f}/s  "
+                    f"ours {releases / ours_s[-1]:6.2f}/s"
+                )
+
+    value = releases * rounds / sum(ours_s)
+    baseline = releases * rounds / sum(minimal_s)
+    ratio = value / baseline
+    print()
+    print(
+        f"{releases * rounds} workflows per side, {concurrency} in flight, {UPDATES} updates each"
+    )
+    print(
+        benchlib.table(
+            ["workflow", "per second", "ms per update", "worker CPU s", "server CPU s"],
+            [
+                [
+                    "ReleaseWorkflow (create + 20 act)",
+                    f"{value:.2f}",
+                    f"{1000 * sum(ours_s) / (releases * rounds * UPDATES) * concurrency:.1f}",
+                    f"{cpu['ours'][0]:.1f}",
+                    f"{cpu['ours'][1]:.1f}",
+                ],
+                [
+                    "MinimalWorkflow (start + 20 no-op)",
+                    f"{baseline:.2f}",
+                    f"{1000 * sum(minimal_s) / (releases * rounds * UPDATES) * concurrency:.1f}",
+                    f"{cpu['minimal'][0]:.1f}",
+                    f"{cpu['minimal'][1]:.1f}",
+                ],
+            ],
+        )
+    )
+    verdict = "met" if ratio >= 0.7 else "NOT met"
+    print(f"ratio ours/minimal {ratio:.2f} (target >= 0.70: {verdict})")
+    benchlib.write_result(
+        "throughput",
+        value,
+        baseline,
+        "releases/s (each created and taking 20 updates)",
+        target=0.7,
+        met=ratio >= 0.7,
+        releases_per_round=releases,
+        rounds=rounds,
+        concurrency=concurrency,
+        updates_per_release=UPDATES,
+        ours_seconds=[round(s, 3) for s in ours_s],
+        minimal_seconds=[round(s, 3) for s in minimal_s],
+        cpu_seconds={
+            side: {"worker_and_client": round(w, 2), "dev_server": round(v, 2)}
+            for side, (w, v) in cpu.items()
+        },
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--releases", type=int, default=30, help="workflows per round (30)")
+    parser.add_argument("--concurrency", type=int, default=5, help="workflows in flight (5)")
+    parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (2)")
+    args = parser.parse_args()
+    asyncio.run(main(args.releases, args.concurrency, args.rounds))
