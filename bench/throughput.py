@@ -6,8 +6,8 @@ the same process, through the same sandboxed workflow runner (`worker.workflow_r
 the same number of workflows in flight, in alternating rounds so that a neighbour's load hits
 both alike. Ours: `Deployment.create_release` (the CLI's path: Panel view query, calendar,
 start, status query) then 20 `Deployment.act` Updates, each validated by the rules and applied.
-Minimal: `start_workflow` then the same 20 `ActRequest` payloads as Updates whose handler only
-counts them.
+Minimal: `start_workflow` then the same 20 commands through the same `Deployment.act`, to a
+workflow whose `act` Update returns a constant `ActResult`.
 
     .venv/bin/python bench/throughput.py [--releases 30] [--concurrency 5] [--rounds 2]
 """
@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from temporalio import workflow
 
@@ -34,6 +35,10 @@ with workflow.unsafe.imports_passed_through():
     from schemas import commands as c
     from schemas.base import Actor
     from schemas.commands import ActRequest, ActResult
+    from schemas.workflow_io import release_workflow_id
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
 
 UPDATES = 20
 SECAS = Actor.parse("SECAS:Bench")
@@ -43,25 +48,30 @@ PANEL = Actor.parse("PANEL:Bench")
 
 @workflow.defn
 class MinimalWorkflow:
-    """The floor: a workflow that takes `act` Updates and does nothing with them."""
+    """The floor: takes `act` Updates with the same payload and answer types as
+    `ReleaseWorkflow`, and does nothing with them (no validator, no state, no activity)."""
 
     def __init__(self) -> None:
-        self._taken = 0
         self._done = False
 
     @workflow.run
-    async def run(self) -> int:
+    async def run(self) -> None:
         await workflow.wait_condition(lambda: self._done)
-        return self._taken
 
     @workflow.update(name="act")
-    async def act(self, request: ActRequest) -> int:
-        self._taken += 1
-        return self._taken
+    async def act(self, request: ActRequest) -> ActResult:
+        return ActResult(summary="", phase="DRAFTING", rid_version="0.0")
 
     @workflow.signal
     def finish(self) -> None:
         self._done = True
+
+
+async def start_minimal(client: Client, task_queue: str, release_id: str) -> None:
+    """Start a `MinimalWorkflow` under a release's workflow id, so `Deployment.act` reaches it."""
+    await client.start_workflow(
+        MinimalWorkflow.run, id=release_workflow_id(release_id), task_queue=task_queue
+    )
 
 
 def twenty_commands(go_live: date) -> list[tuple[Actor, c.Command]]:
@@ -178,18 +188,13 @@ async def main(releases: int, concurrency: int, rounds: int) -> None:
                 ad_hoc=True,
             )
             for actor, command in twenty_commands(go_live):
-                result = await deployment.act(release_id, actor, command)
-                assert isinstance(result, ActResult)
+                await deployment.act(release_id, actor, command)
 
         async def minimal(_: int) -> None:
-            handle = await client.start_workflow(
-                MinimalWorkflow.run, id=f"minimal/{uuid.uuid4()}", task_queue=minimal_queue
-            )
+            release_id = f"minimal-{uuid.uuid4()}"
+            await start_minimal(client, minimal_queue, release_id)
             for actor, command in twenty_commands(date(2029, 6, 1)):
-                # By name with a result type, as `Deployment.act` sends ours.
-                await handle.execute_update(
-                    "act", ActRequest(actor=actor, command=command), result_type=int
-                )
+                await deployment.act(release_id, actor, command)
 
         async with ours_worker, minimal_worker:
             # Warm up both (sandbox imports, the Panel workflow, connections), unmeasured.
