@@ -1,0 +1,306 @@
+"""The end-to-end tier: the `sec-release` CLI as a process against a real dev server.
+
+One `sec-release up` per test session, started the way users start it, on free ports with its
+own data dir and mail-sink port, so it never meets a user's `make run` (7233/8233/8025) or another
+test run. Every command then runs as `python -m starter ...` in a fresh process, exactly as a
+user's shell would run it; the tests read its exit code, stdout and stderr, nothing else.
+
+Release ids are scheduled or ad hoc ids derived from today's date (the server's business clock is
+the real one), so the suite keeps working as the calendar moves on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from itertools import takewhile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rules.escalation import london_today
+from rules.workdays import WorkingDayCalendar, calendar_around
+
+REPO = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECONDS = 90.0
+STOP_TIMEOUT_SECONDS = 30.0
+COMMAND_TIMEOUT_SECONDS = 60.0
+
+# Settings that would point a command at something other than the test server.
+_FOREIGN = ("SEC_RELEASE_", "TEMPORAL_", "SMTP_")
+_FOREIGN_NAMES = {"DATABASE_URL", "MAIL_FROM"}
+
+# Known product bug (reported; see `test_no_command_aborts_as_its_process_exits`): a command
+# that used the Temporal client sometimes dies with SIGABRT while the interpreter finalizes,
+# *after* it has printed its whole answer. `Cli.run` records each such exit here and judges the
+# command by the answer it printed; the xfail test turns these records into a failure, so the bug
+# stays visible. When the bug is fixed, that test passes (strict xfail fails): then delete the
+# mark, this list and `_known_exit_abort`.
+EXIT_ABORTS: list[str] = []
+_ABORT_SIGNATURE = ("Fatal Python error: PyGILState_Release", "Python runtime state: finalizing")
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def clean_environment(**extra: str) -> dict[str, str]:
+    """The caller's environment without any sec-release or Temporal setting, plus `extra`."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(_FOREIGN) and k not in _FOREIGN_NAMES
+    }
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra)
+    return env
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished command: its arguments, exit code, stdout and stderr."""
+
+    args: tuple[str, ...]
+    code: int
+    out: str
+    err: str
+    aborted: bool = False  # died of the known exit abort after printing its answer
+
+    @property
+    def data(self) -> Any:
+        """stdout as the one JSON document `--json` promises (fails if it is anything else)."""
+        try:
+            return json.loads(self.out)
+        except json.JSONDecodeError as exc:
+            raise AssertionError(
+                f"`{' '.join(self.args)}` printed more or other than one JSON document on "
+                f"stdout ({exc}):\n{self.out[:2000]}"
+            ) from None
+
+    def exited(self, code: int) -> bool:
+        """Whether the command exited `code`.
+
+        After the known exit abort the real code is lost; the printed answer then decides
+        between success (0) and a refusal (1 or 2, which the answer cannot tell apart).
+        """
+        if self.aborted:
+            return (code == 0) == (not self.err.startswith("sec-release: "))
+        return self.code == code
+
+    def describe(self) -> str:
+        return (
+            f"`sec-release {' '.join(self.args)}` exited {self.code}\n"
+            f"stdout: {self.out[:1500]}\nstderr: {self.err[:1500]}"
+        )
+
+
+def _known_exit_abort(code: int, err: str) -> bool:
+    return code in (-signal.SIGABRT, 128 + signal.SIGABRT) and all(
+        s in err for s in _ABORT_SIGNATURE
+    )
+
+
+@dataclass
+class Cli:
+    """Runs `python -m starter ...` with a fixed environment (the test server, its data dir)."""
+
+    env: dict[str, str]
+    cwd: Path = REPO
+
+    def run(self, *args: str, actor: str | None = None, tolerate_abort: bool = True) -> Run:
+        """Run one command; no traceback may reach stderr, whatever the outcome."""
+        argv = [*(("--as", actor) if actor else ()), *args]
+        proc = subprocess.run(
+            [sys.executable, "-m", "starter", *argv],
+            env=self.env,
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=COMMAND_TIMEOUT_SECONDS,
+            check=False,
+        )
+        run = Run(tuple(argv), proc.returncode, proc.stdout, proc.stderr)
+        assert "Traceback (most recent call last)" not in run.err, run.describe()
+        if tolerate_abort and _known_exit_abort(run.code, run.err):
+            EXIT_ABORTS.append(run.describe())
+            answer = run.err.split("Fatal Python error")[0]
+            return Run(run.args, run.code, run.out, answer, aborted=True)
+        return run
+
+    def ok(self, *args: str, actor: str | None = None) -> Any:
+        """Run a command with `--json` that must succeed; its JSON document."""
+        run = self.run(*args, "--json", actor=actor)
+        assert run.exited(0), run.describe()
+        return run.data
+
+    def refused(self, *args: str, actor: str | None = None, code: int = 1) -> str:
+        """Run a command with `--json` that must be refused (exit `code`); its sentence.
+
+        The sentence is on stderr (`sec-release: ...`) and, the same, as `{"error": ...}` on
+        stdout, which holds nothing else.
+        """
+        run = self.run(*args, "--json", actor=actor)
+        assert run.exited(code), run.describe()
+        assert set(run.data) == {"error"}, run.describe()
+        sentence: str = run.data["error"]
+        assert sentence.strip(), run.describe()
+        assert run.err.strip() == f"sec-release: {sentence}", run.describe()
+        return sentence
+
+    def poll(self, *args: str, until: Any, actor: str | None = None, seconds: float = 20.0) -> Any:
+        """Run a reading command until `until(data)` holds (visibility is eventually consistent)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            data = self.ok(*args, actor=actor)
+            if until(data) or time.monotonic() > deadline:
+                return data
+            time.sleep(0.5)
+
+
+@dataclass
+class DevServer:
+    """`sec-release up --port P --ui-port U` on a data dir of its own; stopped with SIGTERM."""
+
+    data_dir: Path
+    log: Path
+    port: int = field(default_factory=free_port)
+    ui_port: int = field(default_factory=free_port)
+    sink_port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"localhost:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return clean_environment(
+            SEC_RELEASE_DATA_DIR=str(self.data_dir),
+            SEC_RELEASE_SINK_PORT=str(self.sink_port),
+            TEMPORAL_ADDRESS=self.address,
+        )
+
+    def start(self) -> None:
+        """Start `up` and wait until its worker is serving (its banner says so)."""
+        assert self.process is None, "already running"
+        start = self.log.stat().st_size if self.log.exists() else 0
+        with self.log.open("ab") as sink:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "starter",
+                    "up",
+                    "--port",
+                    str(self.port),
+                    "--ui-port",
+                    str(self.ui_port),
+                ],
+                env=self.env,
+                cwd=REPO,
+                stdin=subprocess.DEVNULL,
+                stdout=sink,
+                stderr=sink,
+            )
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        while "sec-release is up" not in self.log_text(start):
+            if self.process.poll() is not None:
+                code = self.process.returncode
+                self.process = None
+                pytest.fail(
+                    f"`sec-release up` exited {code} as it started:\n{self.log_text(start)}"
+                )
+            if time.monotonic() > deadline:
+                self.stop()
+                pytest.fail(f"`sec-release up` was not up after {START_TIMEOUT_SECONDS:.0f} s")
+            time.sleep(0.2)
+
+    def stop(self) -> int:
+        """SIGTERM, as a service manager would send it; the exit code of `up`."""
+        assert self.process is not None, "not running"
+        process, self.process = self.process, None
+        process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            pytest.fail(f"`sec-release up` did not stop within {STOP_TIMEOUT_SECONDS:.0f} s")
+
+    def log_text(self, start: int = 0) -> str:
+        with self.log.open("rb") as f:
+            f.seek(start)
+            return f.read().decode("utf-8", errors="replace")
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
+    """One dev server, worker and mail sink for the whole e2e session."""
+    root = tmp_path_factory.mktemp("e2e")
+    dev = DevServer(data_dir=root / "data", log=root / "up.log")
+    dev.start()
+    try:
+        yield dev
+    finally:
+        if dev.process is not None:
+            dev.stop()
+
+
+@pytest.fixture(scope="session")
+def cli(server: DevServer) -> Cli:
+    """The CLI, pointed at the session's server and data dir."""
+    return Cli(env=server.env)
+
+
+# -- dates and ids ---------------------------------------------------------------------------
+
+
+def today() -> date:
+    """Today on the business clock of a real server: the date in London."""
+    return london_today(datetime.now(UTC))
+
+
+def working_days() -> WorkingDayCalendar:
+    return calendar_around(today())
+
+
+def ad_hoc_day(days_ahead: int) -> str:
+    """An ad hoc release id: the first Working Day at least `days_ahead` days from today.
+
+    Each test uses its own `days_ahead`, so ids never collide within a session.
+    """
+    return working_days().on_or_after(today() + timedelta(days=days_ahead)).isoformat()
+
+
+def is_working_day(day: date) -> bool:
+    return working_days().is_working_day(day)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the exit-abort check last, so it sees every command the session ran."""
+    last = [i for i in items if i.name == "test_no_command_aborts_as_its_process_exits"]
+    items[:] = [i for i in items if i not in last] + last
+
+
+def assert_keys(row: Mapping[str, Any], keys: set[str], where: str) -> None:
+    """`row` has at least `keys` (CLI.md's contract; more fields are allowed)."""
+    missing = keys - set(row)
+    assert not missing, f"{where} lacks {sorted(missing)}: {sorted(row)}"
+
+
+def command_name(audited: str) -> str:
+    """The command of an audit entry without its arguments: `tad submit doc=T` -> `tad submit`."""
+    return " ".join(takewhile(lambda word: "=" not in word, audited.split()))
