@@ -111,13 +111,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 def children(pid: int | None = None) -> list[int]:
-    """The direct child processes of `pid` (this process by default)."""
-    me = pid or os.getpid()
-    path = Path(f"/proc/{me}/task/{me}/children")
-    try:
-        return [int(p) for p in path.read_text().split()]
-    except OSError:
-        return []
+    """The direct child processes of `pid` (this process by default), whichever thread forked
+    them (the Temporal core starts the test server from one of its own threads)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid or os.getpid()}/task").iterdir():
+        try:
+            found += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
 
 
 # -- a private dev server --------------------------------------------------------------------
