@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 from temporalio import activity
@@ -16,14 +17,28 @@ class NoticeSender(Protocol):
 
 
 class NoticeActivities:
-    """The `send_notice` activity over a `NoticeSender` (the SQL outbox and SMTP in production)."""
+    """The `send_notice` activity over a `NoticeSender` (the SQL outbox and SMTP in production).
 
-    def __init__(self, sender: NoticeSender) -> None:
+    It heartbeats while the sender works, so a worker that dies mid-delivery is noticed within
+    the heartbeat timeout the release sets, and the delivery is retried on another worker.
+    """
+
+    def __init__(self, sender: NoticeSender, heartbeat_every: float = 1.0) -> None:
         self._sender = sender
+        self._heartbeat_every = heartbeat_every
 
     @activity.defn(name="send_notice")
     async def send_notice(self, request: NoticeRequest) -> NoticeReceipt:
-        return await self._sender.send(request)
+        beating = asyncio.create_task(self._heartbeat())
+        try:
+            return await self._sender.send(request)
+        finally:
+            beating.cancel()
+
+    async def _heartbeat(self) -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(self._heartbeat_every)
 
 
 class RecordingSender:

@@ -57,6 +57,8 @@ class ReleaseInput(Model):
     # windows it started before continuing as new or completing. A real server needs no wait:
     # the windows (parent-close policy ABANDON) outlive the run and report by workflow id.
     hold_for_appeal_windows: bool = False
+    # A delivery whose worker stops heartbeating for this long is retried on another worker.
+    notice_heartbeat_seconds: float = 30.0
 
 
 class ReleaseResult(Model):

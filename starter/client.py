@@ -169,6 +169,7 @@ class Deployment:
     max_history_events: int = 2000
     policy: Policy | None = None
     hold_for_appeal_windows: bool = False  # True on the time-skipping test server only
+    notice_heartbeat_seconds: float = 30.0
 
     # -- the Panel ---------------------------------------------------------------------------
 
@@ -250,6 +251,7 @@ class Deployment:
                     max_history_events=self.max_history_events,
                     panel_workflow_id=self.panel_id,
                     hold_for_appeal_windows=self.hold_for_appeal_windows,
+                    notice_heartbeat_seconds=self.notice_heartbeat_seconds,
                 ),
                 id=release_workflow_id(plan.id),
                 task_queue=self.task_queue,

@@ -205,6 +205,7 @@ class ReleaseWorkflow:
                 recorded_seq=self._recorded_seq,
                 panel_workflow_id=self._input.panel_workflow_id,
                 hold_for_appeal_windows=self._input.hold_for_appeal_windows,
+                notice_heartbeat_seconds=self._input.notice_heartbeat_seconds,
             )
         )
 
@@ -236,6 +237,7 @@ class ReleaseWorkflow:
                 request,
                 result_type=NoticeReceipt,
                 start_to_close_timeout=ACTIVITY_TIMEOUT,
+                heartbeat_timeout=timedelta(seconds=self._input.notice_heartbeat_seconds),
                 retry_policy=RETRY_FOR_EVER,
                 summary=notice.subject[:200],
             )

@@ -1,0 +1,136 @@
+"""The dev server stopped across a due escalation, and two actors racing for one action."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from rules.errors import Refused
+from rules.escalation import LONDON, london
+from schemas import commands as c
+from settings import Settings
+from starter.client import Connection, connect
+from starter.devserver import dev_server
+from starter.rehearsal import Rehearsal
+from tests.activities.conftest import MailServer
+from tests.faults.conftest import _free_port
+from tests.faults.harness import eventually, production
+from tests.june2020 import AUTHORITY, PANEL, SECAS
+
+LEVEL_2 = ["2020-06/notice_12m/c1/L2", "2020-06/scope_system/c1/L2"]
+
+
+async def test_a_timer_due_while_the_server_was_down_fires_at_its_business_time_after_restart(
+    tmp_path: Path, mail_server: MailServer, contacts_file: Path
+) -> None:
+    settings = Settings(SEC_RELEASE_DATA_DIR=str(tmp_path / "server"))
+    ports = (_free_port(), _free_port())
+    # Business time 08:59:45 on Wednesday 3 July 2019: level 2 of the lapsed June 2020 scope
+    # deadlines falls due at 09:00, fifteen seconds from now, while the server will be down.
+    start = london(date(2019, 7, 3), 9) - timedelta(seconds=15)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    async with dev_server(settings, *ports) as address:
+        client = await connect(Connection(address=address))
+        async with production(
+            client,
+            start,
+            store_url=url,
+            smtp_port=mail_server.port,
+            contacts_file=contacts_file,
+            terminate=False,  # the release must outlive this server run
+        ) as p:
+            async with p.worker():
+                await p.deployment.create_release(
+                    "2020-06", actor=SECAS, go_live=None, release_type=None, ad_hoc=False
+                )
+            offset, task_queue = p.deployment.clock.offset, p.task_queue
+            # The server stops here (with the worker) and stays down past 09:00 business time.
+            await _wait_until(start + timedelta(seconds=22), offset)
+    assert not set(LEVEL_2) & set(mail_server.keys)
+    async with dev_server(settings, *ports) as address:  # the same SQLite file: state survived
+        client = await connect(Connection(address=address))
+        async with production(
+            client, start, store_url=url, smtp_port=mail_server.port, contacts_file=contacts_file
+        ) as p:
+            p.deployment.clock.offset, p.task_queue = offset, task_queue
+            async with p.worker():
+
+                async def level_2() -> bool:
+                    return set(LEVEL_2) <= set(await p.sent())
+
+                await eventually(level_2, "level 2 after the restart")
+                status = await p.deployment.status("2020-06")
+    fired = {e.key: e.at.astimezone(LONDON) for e in status.escalations if e.key in LEVEL_2}
+    assert set(fired.values()) == {london(date(2019, 7, 3), 9)}  # its own business time
+    assert sorted(k for k in mail_server.keys if k in LEVEL_2) == sorted(LEVEL_2)  # once each
+
+
+async def _wait_until(business: datetime, offset: timedelta) -> None:
+    remaining = business - (datetime.now(UTC) + offset)
+    if remaining > timedelta(0):
+        await asyncio.sleep(remaining.total_seconds())
+
+
+async def _ready_documentation_release(r: Rehearsal) -> None:
+    await r.deployment.create_release(
+        "2021-02", actor=SECAS, go_live=None, release_type=None, ad_hoc=False
+    )
+    r.release_ids.append("2021-02")
+    for actor, command in (
+        (SECAS, c.ModAdd(mod="MP099", title="Panel voting rules", system=False)),
+        (PANEL, c.RidBaseline()),
+        (SECAS, c.ReadinessConfirm()),
+    ):
+        await r.deployment.act("2021-02", actor, command)
+
+
+async def test_two_actors_racing_for_one_action_one_wins_and_the_other_is_told_why(
+    env: WorkflowEnvironment,
+) -> None:
+    async with Rehearsal(env, london(date(2020, 2, 3), 10)) as r:
+        await _ready_documentation_release(r)
+        both = await asyncio.gather(
+            r.deployment.act("2021-02", PANEL, c.VoteCast(go=True)),
+            r.deployment.act("2021-02", PANEL, c.VoteCast(go=True)),
+            return_exceptions=True,
+        )
+        wins = [x for x in both if not isinstance(x, BaseException)]
+        losses = [x for x in both if isinstance(x, Refused)]
+        assert len(wins) == 1
+        assert len(losses) == 1
+        assert "The Panel already voted GO on 2020-02-03" in losses[0].sentence
+        same = await asyncio.gather(
+            r.deployment.act("2021-02", SECAS, c.ModAdd(mod="MP100", title="A", system=False)),
+            r.deployment.act("2021-02", SECAS, c.ModAdd(mod="MP100", title="B", system=False)),
+            return_exceptions=True,
+        )
+        assert sorted(type(x).__name__ for x in same) == ["ActResult", "Refused"]
+        status = await r.deployment.status("2021-02")
+        assert [m.id for m in status.modifications].count("MP100") == 1
+        assert len([v for v in status.votes if v.go]) == 1
+
+
+async def test_a_vote_racing_a_redate_leaves_a_consistent_release(env: WorkflowEnvironment) -> None:
+    async with Rehearsal(env, london(date(2020, 2, 3), 10)) as r:
+        await _ready_documentation_release(r)
+        await r.deployment.act(
+            "2021-02", PANEL, c.RedateRequest(go_live=date(2021, 3, 4), reason="Legal review")
+        )
+        await asyncio.gather(
+            r.deployment.act("2021-02", PANEL, c.VoteCast(go=True)),
+            r.deployment.act("2021-02", AUTHORITY, c.RedateApprove()),
+            return_exceptions=True,
+        )
+        status = await r.deployment.status("2021-02")
+    assert status.go_live == date(2021, 3, 4)
+    standing = [v for v in status.votes if not v.superseded]
+    # Either order is valid; what matters is that phase, votes and date agree.
+    if standing:
+        assert status.phase == "APPROVED"
+        assert standing[0].on >= status.redates[0].approved_on  # type: ignore[operator]
+    else:
+        assert status.phase == "GO_LIVE_DECISION"
+        assert all(v.superseded for v in status.votes)
