@@ -3,6 +3,8 @@ prints exactly one JSON document on stdout; a refusal is one sentence, never a t
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from tests.e2e.conftest import EXIT_ABORTS, Cli, ad_hoc_day, free_port
@@ -107,8 +109,11 @@ def test_refusals_exit_1_with_the_rules_sentence_and_change_nothing(cli: Cli) ->
             "'2031-02-30' is not a real date, so it cannot be an ad hoc release id.",
         ),
     }
-    for case, (args, actor, expected) in refusals.items():
-        assert cli.refused(*args, actor=actor) == expected, case
+    sentences = cli.parallel(
+        *(partial(cli.refused, *args, actor=actor) for args, actor, _ in refusals.values())
+    )
+    for case, sentence in zip(refusals, sentences, strict=True):
+        assert sentence == refusals[case][2], case
     after = cli.ok("status", rid)
     assert (after["audit"], after["votes"], after["rid"]) == (
         before["audit"],
@@ -160,9 +165,9 @@ def test_no_server_is_exit_1_and_a_sentence_saying_how_to_start_one(cli: Cli) ->
 @pytest.mark.xfail(
     strict=True,
     reason="product bug (temporalio/sdk-python#300): a command that used the Temporal client "
-    "sometimes aborts as the interpreter finalizes (SIGABRT, exit 134, 'Fatal Python error: "
-    "PyGILState_Release: thread state ... must be current when releasing') after printing its "
-    "answer; about 1 run in 7, more often when no server answers",
+    "sometimes crashes as the interpreter finalizes, after printing its answer: SIGABRT (exit "
+    "134, 'Fatal Python error: PyGILState_Release: thread state ... must be current when "
+    "releasing') or a silent SIGSEGV (exit 139); about 1 run in 7, more when no server answers",
 )
 def test_no_command_aborts_as_its_process_exits(cli: Cli) -> None:
     # Runs last (see conftest): every command of the session counts, then a few more of the
@@ -170,5 +175,6 @@ def test_no_command_aborts_as_its_process_exits(cli: Cli) -> None:
     assert EXIT_ABORTS == []
     unused = f"localhost:{free_port()}"
     for _ in range(15):
-        run = cli.run("--address", unused, "status", "2027-06", "--json", tolerate_abort=False)
+        run = cli.run("--address", unused, "status", "2027-06", "--json", tolerate_exit_crash=False)
         assert run.code == 1, run.describe()
+        assert "Fatal Python error" not in run.err, run.describe()

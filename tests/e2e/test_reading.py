@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -80,7 +81,10 @@ def test_a_release_created_late_reads_back_with_lapsed_deadlines_owed_actions_an
         assert isinstance(status[key], list), key
 
     # Every dated deadline is the one the offline table gives for this go-live date.
-    table = cli.ok("deadlines", "--go-live", late.go_live.isoformat(), "--type", "system")
+    table, readable = cli.parallel(
+        partial(cli.ok, "deadlines", "--go-live", late.go_live.isoformat(), "--type", "system"),
+        partial(cli.run, "status", late.id),
+    )
     minimum = {row["key"]: row["due"] for row in table}
     deadlines = {d["key"]: d for d in status["deadlines"]}
     for row in status["deadlines"]:
@@ -110,7 +114,6 @@ def test_a_release_created_late_reads_back_with_lapsed_deadlines_owed_actions_an
     assert_keys(created, {"at", "actor", "command"}, "status.audit")
     assert (created["actor"], created["command"]) == ("SECAS:Kemp", "release create")
 
-    readable = cli.run("status", late.id)
     assert readable.exited(0), readable.describe()
     assert f"{late.go_live:%B %Y} SEC Release ({late.id})" in readable.out
     assert "scope_system" in readable.out and "lapsed" in readable.out
@@ -176,15 +179,20 @@ def test_list_filters_by_phase_type_and_lapsed_deadlines(cli: Cli, late: LateRel
     }
     assert [r["go_live"] for r in rows] == sorted(r["go_live"] for r in rows)
 
-    docs = cli.poll("list", "--type", "documentation", until=lambda rows: far in ids(rows))
+    # Both are visible now, with their search attributes: every filter answers from them.
+    docs, lapsed, drafting, live = cli.parallel(
+        partial(cli.ok, "list", "--type", "documentation"),
+        partial(cli.ok, "list", "--lapsed"),
+        partial(cli.ok, "list", "--phase", "drafting", "--type", "system"),
+        partial(cli.ok, "list", "--phase", "LIVE"),
+    )
     assert far in ids(docs) and late.id not in ids(docs)
-    lapsed = cli.poll("list", "--lapsed", until=lambda rows: late.id in ids(rows))
+    assert {r["type"] for r in docs} == {"documentation"}
     assert late.id in ids(lapsed) and far not in ids(lapsed)
     assert all(r["lapsed"] for r in lapsed)
-    drafting = cli.ok("list", "--phase", "drafting", "--type", "system")
     assert late.id in ids(drafting) and far not in ids(drafting)
     assert {r["phase"] for r in drafting} == {"DRAFTING"}
-    assert late.id not in ids(cli.ok("list", "--phase", "LIVE"))
+    assert late.id not in ids(live) and far not in ids(live)
 
 
 def test_inbox_lists_what_a_role_owes_soonest_first_with_overdue_marked(
@@ -210,7 +218,13 @@ def test_inbox_lists_what_a_role_owes_soonest_first_with_overdue_marked(
 
 
 def test_timeline_documents_and_calendar_export_of_a_release(cli: Cli, late: LateRelease) -> None:
-    timeline = cli.ok("timeline", late.id)
+    timeline, rid, html, paper, ics = cli.parallel(
+        partial(cli.ok, "timeline", late.id),
+        partial(cli.ok, "doc", "rid", late.id),
+        partial(cli.ok, "doc", "rid", late.id, "--format", "html"),
+        partial(cli.run, "doc", "go-live-paper", late.id),
+        partial(cli.run, "timeline", late.id, "--ics"),
+    )
     assert timeline and all(
         {"event", "planned", "minimum", "actual"} <= set(row) for row in timeline
     )
@@ -218,19 +232,15 @@ def test_timeline_documents_and_calendar_export_of_a_release(cli: Cli, late: Lat
     assert events["baseline_system"]["minimum"] < today().isoformat()
     assert events["baseline_system"]["actual"] is None
 
-    rid = cli.ok("doc", "rid", late.id)
     assert (rid["release"], rid["document"], rid["format"]) == (late.id, "rid", "md")
     assert rid["content"].startswith(
         f"# {late.go_live:%B %Y} SEC Release: Release Implementation Document"
     )
-    html = cli.ok("doc", "rid", late.id, "--format", "html")
     assert html["content"].lstrip().lower().startswith("<!doctype html")
 
-    paper = cli.run("doc", "go-live-paper", late.id)
     assert paper.exited(0), paper.describe()
     assert paper.out.startswith(f"# Approval to implement the {late.go_live:%B %Y} SEC Release")
 
-    ics = cli.run("timeline", late.id, "--ics")
     assert ics.exited(0), ics.describe()
     assert ics.out.startswith("BEGIN:VCALENDAR") and "END:VCALENDAR" in ics.out
     assert f"UID:{late.id}-scope_system@sec-release" in ics.out
