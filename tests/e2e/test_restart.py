@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from functools import partial
 from typing import Any
 
 from starter.binaries import find_binary
@@ -44,6 +45,10 @@ def pending_timers(server: DevServer, workflow_id: str) -> dict[str, str]:
     return started
 
 
+def statuses(cli: Cli, release_ids: list[str]) -> list[Any]:
+    return cli.parallel(*(partial(cli.ok, "status", r) for r in release_ids))
+
+
 def test_a_release_survives_a_restart_of_up_and_goes_on(cli: Cli, server: DevServer) -> None:
     rid = ad_hoc_day(300)
     cli.ok("release", "create", rid, "--ad-hoc", "--type", "system", actor="SECAS:Kemp")
@@ -69,6 +74,9 @@ def test_a_release_survives_a_restart_of_up_and_goes_on(cli: Cli, server: DevSer
     )
     timers_before = pending_timers(server, f"release/{rid}")
     assert timers_before, "a release with open deadlines sleeps on a timer"
+    # Every release of the session so far (other tests' too, in whatever phase they reached).
+    others = [r["id"] for r in cli.poll("list", until=lambda rows: rid in {r["id"] for r in rows})]
+    phases_before = {r: s["phase"] for r, s in zip(others, statuses(cli, others), strict=True)}
 
     code = server.stop()
     assert code == 0, "`up` stops cleanly on SIGTERM"
@@ -82,6 +90,9 @@ def test_a_release_survives_a_restart_of_up_and_goes_on(cli: Cli, server: DevSer
     for key in ("phase", "rid", "deadlines", "modifications", "audit", "escalations"):
         assert after[key] == before[key], key
     assert pending_timers(server, f"release/{rid}") == timers_before, "the timers survived"
+    # A new worker replays each release from its history to answer: every one still answers.
+    phases_after = {r: s["phase"] for r, s in zip(others, statuses(cli, others), strict=True)}
+    assert phases_after == phases_before
     # Nothing already sent went out again when the new worker replayed the release.
     assert mine(cli.ok("mail")) == mine(mail_before)
 
