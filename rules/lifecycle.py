@@ -45,6 +45,7 @@ from rules.tracking import (
     meet,
     refresh_deadlines,
     reopen,
+    tick,
 )
 from schemas import commands as c
 from schemas.base import Actor
@@ -149,6 +150,7 @@ def new_release(
         state.criteria = [Criterion(key=k, group=g, text=t) for k, g, t in default_criteria()]
     refresh_deadlines(state, now)
     audit(state, now, actor, "release create", f"{plan.name}, go-live {plan.go_live.isoformat()}")
+    tick(state, now)  # deadlines already past lapse at creation, their level 1 queued at once
     return state
 
 
@@ -273,7 +275,9 @@ def _mod(state: ReleaseState, mod_id: str) -> Modification:
     if found is None:
         in_scope = ", ".join(m.id for m in state.modifications if m.status is not ModStatus.REMOVED)
         shown = wanted if _MOD_ID.match(wanted) else repr(mod_id[:40])
-        raise Refused(f"{shown} is not in the scope of the {state.name} (in scope: {in_scope or 'none'}).")
+        raise Refused(
+            f"{shown} is not in the scope of the {state.name} (in scope: {in_scope or 'none'})."
+        )
     return found
 
 

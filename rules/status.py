@@ -7,13 +7,15 @@ from decimal import Decimal
 
 from rules.context import Context
 from rules.costs import summarise, variances
+from rules.escalation import lapse_moment
 from rules.lifecycle import freeze_warnings
 from rules.phase import gate, owed, phase
 from rules.tracking import OPEN
-from schemas.state import DeadlineStatus, ModStatus, ReleaseState, SentNotice
+from schemas.state import Deadline, DeadlineStatus, ModStatus, ReleaseState, SentNotice
 from schemas.status import (
     CostsStatus,
     DeadlineRow,
+    DefectsStatus,
     MessageRow,
     OwedRow,
     ReleaseStatus,
@@ -35,6 +37,18 @@ def _message(n: SentNotice) -> MessageRow:
         level=n.level,
         delivery=n.delivery.value,
     )
+
+
+def _status_now(d: Deadline, now: datetime) -> str:
+    """A pending deadline whose day has ended reads lapsed, even before the workflow wakes."""
+    if (
+        d.status is DeadlineStatus.PENDING
+        and d.due is not None
+        and d.escalates
+        and now >= lapse_moment(d.due)
+    ):
+        return DeadlineStatus.LAPSED.value
+    return d.status.value
 
 
 def _by_time(notices: list[SentNotice]) -> list[SentNotice]:
@@ -88,13 +102,13 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
             DeadlineRow(
                 key=d.key,
                 due=d.due,
-                status=d.status.value,
+                status=_status_now(d, now),
                 met_on=d.met_on if d.status is DeadlineStatus.MET else None,
                 escalation_level=d.level,
                 who=[r.value for r in d.who],
                 what=d.what,
                 waived_reason=d.waived_reason,
-                late=d.status is DeadlineStatus.LAPSED
+                late=_status_now(d, now) == DeadlineStatus.LAPSED.value
                 or (d.met_on is not None and d.due is not None and d.met_on > d.due),
             )
             for d in state.deadlines
@@ -111,7 +125,9 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
         modifications=state.modifications,
         costs=costs_status(state),
         criteria=state.criteria,
-        defects=state.defects,
+        defects=DefectsStatus(reported=True, **state.defects.model_dump())
+        if state.defects is not None
+        else DefectsStatus(),
         gate=gate(state),
         testing=TestingStatus(
             tad=state.tad,

@@ -14,7 +14,6 @@ from schemas.state import (
     Auditor,
     CostReport,
     Criterion,
-    Defects,
     Freeze,
     Modification,
     Recommendation,
@@ -26,6 +25,21 @@ from schemas.state import (
     TestPhase,
     Vote,
 )
+
+
+class DefectsStatus(Model):
+    """Open defects by severity and testing issues; all zero until the DCC reports."""
+
+    reported: bool = False
+    reported_on: date | None = None
+    sev1: int = 0
+    sev2: int = 0
+    sev3: int = 0
+    sev4: int = 0
+    sev5: int = 0
+    resolution_plan: str | None = None
+    testing_issues: int | None = None
+    threshold: int | None = None
 
 
 class RidStatus(Model):
@@ -107,7 +121,7 @@ class ReleaseStatus(Model):
     modifications: list[Modification]
     costs: CostsStatus
     criteria: list[Criterion]
-    defects: Defects | None
+    defects: DefectsStatus
     gate: list[str]
     testing: TestingStatus
     risks: list[Risk]

@@ -1,3 +1,3 @@
-from starter.cli import main
+from starter.cli import run
 
-raise SystemExit(main())
+run()

@@ -8,6 +8,7 @@ import Temporal and SQLAlchemy only when they run, so the offline ones answer fa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
@@ -105,3 +106,22 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"unexpected {type(exc).__name__}: {exc}. Please report this with the command you ran."
         )
         return EXIT_REFUSED
+
+
+def run() -> NoReturn:
+    """The console script: run `main`, then exit with its code.
+
+    Once a command has used the Temporal client, the SDK's native threads can outlive the
+    interpreter and crash it as it finalizes (SIGABRT "PyGILState_Release", temporalio/sdk-python
+    #300), after the answer was printed. So after flushing, such a process ends with `os._exit`,
+    which skips the finalization that crashes; nothing is lost as every command has finished.
+    """
+    import os
+
+    code = main()
+    if "temporalio" not in sys.modules:
+        raise SystemExit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BrokenPipeError, ValueError):
+            stream.flush()
+    os._exit(code)

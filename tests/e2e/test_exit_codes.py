@@ -162,13 +162,6 @@ def test_no_server_is_exit_1_and_a_sentence_saying_how_to_start_one(cli: Cli) ->
     assert "`make run` (or `sec-release up`)" in sentence
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug (temporalio/sdk-python#300): a command that used the Temporal client "
-    "sometimes crashes as the interpreter finalizes, after printing its answer: SIGABRT (exit "
-    "134, 'Fatal Python error: PyGILState_Release: thread state ... must be current when "
-    "releasing') or a silent SIGSEGV (exit 139); about 1 run in 7, more when no server answers",
-)
 def test_no_command_aborts_as_its_process_exits(cli: Cli) -> None:
     # Runs last (see conftest): every command of the session counts, then a few more of the
     # kind that aborts most often. Once the bug is fixed, remove the mark and EXIT_ABORTS.

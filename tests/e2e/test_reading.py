@@ -119,13 +119,6 @@ def test_a_release_created_late_reads_back_with_lapsed_deadlines_owed_actions_an
     assert "scope_system" in readable.out and "lapsed" in readable.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: `release create` answers with the status queried before the workflow "
-    "ran, so a deadline already past shows `pending` (escalation_level 0), while the README's "
-    "example (`release create 2027-06`) prints it `lapsed` and `status` a moment later says "
-    "lapsed",
-)
 def test_release_create_already_shows_the_deadlines_that_are_past_as_lapsed(
     late: LateRelease,
 ) -> None:
@@ -247,12 +240,6 @@ def test_timeline_documents_and_calendar_export_of_a_release(cli: Cli, late: Lat
     assert f"DTSTART;VALUE=DATE:{late.go_live:%Y%m%d}" in ics.out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='product bug: `status --json` gives `"defects": null` until the DCC reports '
-    'defects, where CLI.md promises an object (`"defects":{...}`), so a script reading '
-    "status['defects']['sev1'] breaks on every new release",
-)
 def test_status_defects_is_an_object_before_the_dcc_reports_any(
     cli: Cli, late: LateRelease
 ) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import pytest
 import yaml
 from pydantic import AliasChoices
 
@@ -161,13 +160,6 @@ def test_the_image_runs_the_worker() -> None:
     assert (command if isinstance(command, list) else shlex.split(command)) == exec_form
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="product bug: `pip install .` (the Dockerfile's install) does not ship templates/: "
-    "pyproject.toml installs only the listed packages (and migrations/script.py.mako), while "
-    "activities/mail.py and documents/render.py load Jinja2 templates from "
-    "<package>/../templates, so an installed worker cannot render a single notice",
-)
 def test_pip_install_ships_every_template_the_worker_and_the_documents_render() -> None:
     from activities.mail import TEMPLATE_DIR
     from documents.render import TEMPLATES
