@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from rules import limits
+from rules.audit import audit
 from rules.context import Context
 from rules.costs import check_gbp, format_gbp
 from rules.criteria import CriterionStatus, default_criteria
@@ -53,7 +54,6 @@ from schemas.state import (
     Appeal,
     AppealStatus,
     AppealWindow,
-    AuditEntry,
     Auditor,
     CostReport,
     Criterion,
@@ -131,6 +131,7 @@ def new_release(
     calendar: WorkingDays,
     freezes: list[Freeze],
     policy: Policy,
+    audit_sends: bool = True,
 ) -> ReleaseState:
     """The state of a newly created release, deadlines computed, creation audited."""
     state = ReleaseState(
@@ -150,30 +151,8 @@ def new_release(
         state.criteria = [Criterion(key=k, group=g, text=t) for k, g, t in default_criteria()]
     refresh_deadlines(state, now)
     audit(state, now, actor, "release create", f"{plan.name}, go-live {plan.go_live.isoformat()}")
-    tick(state, now)  # deadlines already past lapse at creation, their level 1 queued at once
+    tick(state, now, audit_sends=audit_sends)  # past deadlines lapse now, level 1 queued
     return state
-
-
-def audit(
-    state: ReleaseState,
-    now: datetime,
-    actor: Actor | str,
-    command: str,
-    detail: str,
-    *,
-    refused: bool = False,
-) -> None:
-    seq = state.audit[-1].seq + 1 if state.audit else 1
-    state.audit.append(
-        AuditEntry(
-            seq=seq,
-            at=now,
-            actor=str(actor),
-            command=command,
-            outcome="refused" if refused else "accepted",
-            detail=detail[: limits.TEXT],
-        )
-    )
 
 
 # ---------------------------------------------------------------------------------------------

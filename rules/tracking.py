@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 
+from rules.audit import SYSTEM, audit
 from rules.deadlines import (
     FIXED,
     WHAT,
@@ -185,11 +186,12 @@ def _subject(state: ReleaseState, d: Deadline, kind: SendKind, level: int | None
     return f"Escalation level {level}: {state.name}: {d.key} lapsed on {due} ({d.what})"
 
 
-def tick(state: ReleaseState, now: datetime) -> list[SentNotice]:
+def tick(state: ReleaseState, now: datetime, *, audit_sends: bool = True) -> list[SentNotice]:
     """Lapse what has lapsed and record every reminder or escalation due by `now`.
 
-    Returns the new notices (also appended to `state.notices`, queued for delivery). Nothing
-    goes out for an ended release, or for a deadline met, waived or not applicable.
+    Returns the new notices (also appended to `state.notices`, queued for delivery, and with
+    `audit_sends` to the audit trail). Nothing goes out for an ended release, or for a deadline
+    met, waived or not applicable.
     """
     if is_ended(state):
         return []
@@ -232,6 +234,9 @@ def tick(state: ReleaseState, now: datetime) -> list[SentNotice]:
             )
             state.notices.append(notice)
             out.append(notice)
+            if audit_sends:
+                what = f"{send.kind.value} {d.key}" + (f" level {send.level}" if send.level else "")
+                audit(state, send.at, SYSTEM, what, f"{notice.subject}; to {', '.join(audience)}")
     return out
 
 

@@ -11,6 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from rules import lifecycle
+    from rules.audit import audit
     from rules.context import Context
     from rules.errors import Refused
     from rules.escalation import london
@@ -49,6 +50,7 @@ RETRY_FOR_EVER = RetryPolicy(
 )
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
 DETERMINED = (AppealStatus.UPHELD, AppealStatus.OVERTURNED)
+AUDIT_SENDS = "audit-reminders-and-escalations"
 
 
 def refusal(exc: Refused) -> ApplicationError:
@@ -92,6 +94,7 @@ class ReleaseWorkflow:
                 calendar=create.calendar,
                 freezes=create.freezes,
                 policy=create.policy,
+                audit_sends=workflow.patched(AUDIT_SENDS),
             )
         else:
             raise ApplicationError(
@@ -129,7 +132,9 @@ class ReleaseWorkflow:
         records = asyncio.create_task(self._record())
         while True:
             now = self._now()
-            tick(self._state, now)
+            # Reminders and escalations join the audit trail; releases that started before this
+            # change keep the old behaviour when they replay.
+            tick(self._state, now, audit_sends=workflow.patched(AUDIT_SENDS))
             self._sync_search_attributes(now)
             if is_ended(self._state):
                 break
@@ -456,7 +461,7 @@ class ReleaseWorkflow:
         )
         if summary:
             refresh_deadlines(self._state, ctx.now)
-            lifecycle.audit(
+            audit(
                 self._state,
                 ctx.now,
                 f"appeal window {outcome.version}",

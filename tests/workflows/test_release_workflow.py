@@ -20,9 +20,18 @@ from tests.workflows.histories import record_history
 
 
 def comparable(status: ReleaseStatus) -> object:
-    """A status without the moment it was read, the run count, or sub-second timing."""
+    """A status without the moment it was read, the run count, or seconds.
+
+    The audit trail is compared as a set of entries in time order: a reminder due at 09:00 and
+    a command given at 09:00 may be numbered in either order, depending on which woke first.
+    """
     text = status.model_dump_json(exclude={"as_of", "runs"})
-    return json.loads(re.sub(r"(T\d\d:\d\d:\d\d)\.\d+", r"\1", text))
+    # Steps at the same business minute take real milliseconds to apply: compare to the minute.
+    data = json.loads(re.sub(r"(T\d\d:\d\d):\d\d(\.\d+)?", r"\1", text))
+    for entry in data["audit"]:
+        del entry["seq"]
+    data["audit"].sort(key=lambda e: (e["at"], e["actor"], e["command"], e["detail"]))
+    return data
 
 
 async def created(r: Rehearsal, release_id: str = RELEASE) -> ReleaseStatus:
@@ -170,8 +179,9 @@ async def test_a_long_release_continues_as_new_and_loses_nothing(env: WorkflowEn
                     run_id=first,
                 )
     whole, continued = statuses
-    assert whole.runs == 1
-    assert continued.runs >= 3
+    # At most a run or two at 2,000 events (or 800 KB); several at 150.
+    assert continued.runs >= whole.runs + 2
     # Deadlines, escalations, audit, appeals and notices all came through every run.
     assert comparable(continued) == comparable(whole)
     assert [w.status.value for w in continued.appeals] == ["unchallenged", "upheld", "unchallenged"]
+
