@@ -184,4 +184,3 @@ async def test_a_long_release_continues_as_new_and_loses_nothing(env: WorkflowEn
     # Deadlines, escalations, audit, appeals and notices all came through every run.
     assert comparable(continued) == comparable(whole)
     assert [w.status.value for w in continued.appeals] == ["unchallenged", "upheld", "unchallenged"]
-
