@@ -55,6 +55,7 @@ from schemas.state import (
     AppealStatus,
     AppealWindow,
     Auditor,
+    CancelRequested,
     CostReport,
     Criterion,
     Deadline,
@@ -1101,15 +1102,70 @@ def redate_request(
             f"(requested {pending.requested_on.isoformat()})."
         )
     reason = limits.text(cmd.reason, "reason", limits.TEXT, flag="--reason")
+    _date_in_calendar(state, cmd.go_live, "go-live date")
+    if cmd.mod is not None:
+        mod = _mod(state, cmd.mod)
+        if cmd.go_live <= state.go_live:
+            raise Refused(
+                f"{mod.id} would move to {cmd.go_live.isoformat()}, on or before this release's "
+                f"go-live ({state.go_live.isoformat()}); a modification is re-dated to a later release."
+            )
+        state.redates.append(
+            Redate(
+                go_live=cmd.go_live,
+                reason=reason,
+                requested_on=ctx.today,
+                by=str(actor),
+                mod=mod.id,
+            )
+        )
+        return Outcome(
+            f"Requested the Authority to move {mod.id}'s implementation date to "
+            f"{cmd.go_live.isoformat()}; it stays in scope until the Authority agrees."
+        )
     if cmd.go_live == state.go_live:
         raise Refused(f"The release already goes live on {cmd.go_live.isoformat()}.")
-    _date_in_calendar(state, cmd.go_live, "go-live date")
     check_go_live(cmd.go_live, _freezes(state), calendar_of(state), ctx.today)
     state.redates.append(
         Redate(go_live=cmd.go_live, reason=reason, requested_on=ctx.today, by=str(actor))
     )
     return Outcome(
         f"Requested the Authority to move go-live to {cmd.go_live.isoformat()}; the release goes on meanwhile."
+    )
+
+
+def _redate_modification(state: ReleaseState, pending: Redate, ctx: Context) -> Outcome:
+    """The Authority moves one modification's date: it leaves this release for a later one."""
+    mod = next((m for m in state.modifications if m.id == pending.mod), None)
+    pending.approved_on = ctx.today
+    if mod is None or mod.status is ModStatus.REMOVED:
+        return Outcome(f"{pending.mod} is no longer in scope; nothing to move.")
+    mod.status = ModStatus.REMOVED
+    mod.removed_reason = f"implementation date revised to {pending.go_live.isoformat()} by the Authority ({pending.reason})"
+    _decision(
+        state,
+        ctx,
+        f"redate-{mod.id}",
+        f"the Authority moved {mod.id}'s implementation date to {long_date(pending.go_live)}; it leaves the release",
+    )
+    return Outcome(
+        f"{mod.id} moves to {pending.go_live.isoformat()} and leaves the scope; a re-baseline records it."
+    )
+
+
+def cancel_request(
+    state: ReleaseState, actor: Actor, cmd: c.CancelRequest, ctx: Context
+) -> Outcome:
+    if is_live(state):
+        raise Refused("The release is live; it can be closed after review, not cancelled.")
+    if state.cancel_requested is not None:
+        raise Refused(
+            f"SECAS already asked the Panel to cancel the release on {state.cancel_requested.on.isoformat()}."
+        )
+    reason = limits.text(cmd.reason, "reason", limits.TEXT, flag="--reason")
+    state.cancel_requested = CancelRequested(by=str(actor), on=ctx.today, reason=reason)
+    return Outcome(
+        "SECAS asked the Panel to cancel the release; the Panel decides (release cancel)."
     )
 
 
@@ -1126,6 +1182,8 @@ def redate_approve(
             "There is no re-date request waiting; the Panel requests one first (redate request)."
         )
     _before_go_live_decision(state, "re-date it", ctx)
+    if pending.mod is not None:
+        return _redate_modification(state, pending, ctx)
     # Checked again: a freeze may have been recorded since the request.
     check_go_live(pending.go_live, _freezes(state), calendar_of(state), ctx.today)
     replanning = phase(state, ctx.today) is Phase.REPLANNING
@@ -1453,6 +1511,7 @@ HANDLERS: dict[type, Callable[[ReleaseState, Actor, Any, Context], Outcome]] = {
     c.VoteCast: vote,
     c.RedateRequest: redate_request,
     c.RedateApprove: redate_approve,
+    c.CancelRequest: cancel_request,
     c.Waive: waive,
     c.AuditorAppoint: auditor_appoint,
     c.AppealLodge: appeal_lodge,

@@ -55,6 +55,7 @@ TAG, OPSG, PARTY, AUTH = Role.TAG, Role.OPSG, Role.PARTY, Role.AUTHORITY
 ACTIONS: dict[str, ActionRule] = {
     # SECAS: create releases, scope and RID drafts, notices, timetable, readiness.
     "release create": _rule("create a release", S),
+    "cancel request": _rule("ask the Panel to cancel the release", S),
     "mod add": _rule("add a modification to the scope", S),
     "mod approve": _rule("record a modification's approval", S),
     "mod remove": _rule("remove a modification from the scope", S),

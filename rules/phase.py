@@ -173,7 +173,9 @@ def _waiting_steps(state: ReleaseState, today: date, current: Phase) -> list[Owe
     if current is Phase.REPLANNING and not any(r.approved_on is None for r in s.redates):
         add(Role.PANEL, "request a new go-live date, or cancel the release")
     if any(r.approved_on is None for r in s.redates):
-        add(Role.AUTHORITY, "decide on the requested go-live date")
+        add(Role.AUTHORITY, "decide on the requested revision of an implementation date")
+    if s.cancel_requested is not None:
+        add(Role.PANEL, "decide on SECAS's request to cancel the release")
     if any(w.status is AppealStatus.REFERRED for w in s.appeals):
         add(Role.AUTHORITY, "determine the appeal referred to you")
     if standing_vote(s) is None and not gate(s) and today <= s.go_live:

@@ -219,6 +219,14 @@ class RedateRequest(Model):
     kind: Literal["redate_request"] = "redate_request"
     go_live: date
     reason: str
+    mod: str | None = None  # revise one modification's implementation date, not the release's
+
+
+class CancelRequest(Model):
+    """SECAS asks the Panel to cancel the release (the Panel decides: release cancel)."""
+
+    kind: Literal["cancel_request"] = "cancel_request"
+    reason: str
 
 
 class RedateApprove(Model):
@@ -300,6 +308,7 @@ Command = Annotated[
     | VoteCast
     | RedateRequest
     | RedateApprove
+    | CancelRequest
     | Waive
     | AuditorAppoint
     | AppealLodge

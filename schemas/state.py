@@ -224,6 +224,13 @@ class Redate(Model):
     by: str = ""
     approved_on: date | None = None
     previous: date | None = None
+    mod: str | None = None  # one modification's implementation date (it leaves this release)
+
+
+class CancelRequested(Model):
+    by: str
+    on: date
+    reason: str
 
 
 class Appeal(Model):
@@ -319,6 +326,7 @@ class ReleaseState(Model):
     auditor: Auditor | None = None
     appeals: list[AppealWindow] = Field(default_factory=list)
     readiness_on: date | None = None
+    cancel_requested: CancelRequested | None = None
     deployed_on: date | None = None
     sec_updated_on: date | None = None
     lessons: Submission | None = None

@@ -118,6 +118,9 @@ def _release(sub: Sub, common: argparse.ArgumentParser) -> None:
         "--ad-hoc", action="store_true", help="an ad hoc release (its id carries the day)"
     )
     p.set_defaults(make_op=_create)
+    p = _leaf(group, "cancel-request", common, "ask the Panel to cancel the release (SECAS)")
+    p.add_argument("--reason", required=True)
+    _act(p, lambda a: _cmd("CancelRequest", reason=a.reason))
     for name, kind in (("close", "release_close"), ("cancel", "release_cancel")):
         p = _leaf(group, name, common, f"{name} the release (PANEL)")
         p.add_argument("--reason", default="")
@@ -367,10 +370,13 @@ def _decisions(sub: Sub, common: argparse.ArgumentParser) -> None:
     _act(p, lambda a: _cmd("VoteCast", go=a.decision == "go", reason=a.reason))
 
     group = _group(sub, "redate", "revised go-live dates")
-    p = _leaf(group, "request", common, "request a new go-live date (PANEL)")
+    p = _leaf(group, "request", common, "request a new go-live date, or one modification's (PANEL)")
     p.add_argument("--go-live", type=iso_date, required=True, metavar="DATE")
     p.add_argument("--reason", required=True)
-    _act(p, lambda a: _cmd("RedateRequest", go_live=a.go_live, reason=a.reason))
+    p.add_argument(
+        "--mod", metavar="MOD", help="revise this modification's implementation date instead"
+    )
+    _act(p, lambda a: _cmd("RedateRequest", go_live=a.go_live, reason=a.reason, mod=a.mod))
     p = _leaf(group, "approve", common, "approve the requested date (AUTHORITY)")
     _act(
         p,

@@ -533,3 +533,52 @@ def test_cancelling_returns_modifications_to_unallocated() -> None:
     act(state, at(D(2019, 8, 1)), PANEL, c.ReleaseEnd(kind="release_cancel", reason="scope moved"))
     assert [m.removed_reason for m in state.modifications] == ["release cancelled: unallocated"]
     assert phase(state, D(2019, 8, 1)).value == "CANCELLED"
+
+
+def test_the_authority_may_move_one_modification_to_a_later_release() -> None:
+    state = baselined()
+    assert "a modification is re-dated to a later release" in refused(
+        state,
+        at(D(2019, 7, 1)),
+        PANEL,
+        c.RedateRequest(go_live=D(2020, 6, 1), reason="x", mod="SECMP0062"),
+    )
+    act(
+        state,
+        at(D(2019, 7, 1)),
+        PANEL,
+        c.RedateRequest(go_live=D(2020, 11, 5), reason="Needs more testing", mod="SECMP0062"),
+    )
+    assert state.modifications[0].status.value == "targeted"  # in scope until the Authority agrees
+    act(state, at(D(2019, 7, 8)), AUTHORITY, c.RedateApprove())
+    assert state.go_live == D(2020, 6, 25)  # the release keeps its date
+    assert state.modifications[0].status.value == "removed"
+    assert (
+        state.modifications[0].removed_reason
+        == "implementation date revised to 2020-11-05 by the Authority (Needs more testing)"
+    )
+    assert state.notices[-1].subject == (
+        "Decision: June 2020 SEC Release: the Authority moved SECMP0062's implementation date to "
+        "5 November 2020; it leaves the release"
+    )
+
+
+def test_secas_may_ask_the_panel_to_cancel_and_the_panel_decides() -> None:
+    from rules.phase import owed
+
+    state = baselined()
+    assert "Only SECAS may ask the Panel to cancel" in refused(
+        state, at(D(2019, 7, 1)), PANEL, c.CancelRequest(reason="x")
+    )
+    act(state, at(D(2019, 7, 1)), SECAS, c.CancelRequest(reason="Both modifications withdrawn"))
+    assert "already asked the Panel to cancel" in refused(
+        state, at(D(2019, 7, 2)), SECAS, c.CancelRequest(reason="again")
+    )
+    assert any(o.role.value == "PANEL" and "cancel" in o.action for o in owed(state, D(2019, 7, 2)))
+    act(
+        state,
+        at(D(2019, 7, 3)),
+        PANEL,
+        c.ReleaseEnd(kind="release_cancel", reason="Both modifications withdrawn"),
+    )
+    assert phase(state, D(2019, 7, 3)).value == "CANCELLED"
