@@ -42,16 +42,9 @@ T = TypeVar("T")
 _FOREIGN = ("SEC_RELEASE_", "TEMPORAL_", "SMTP_")
 _FOREIGN_NAMES = {"DATABASE_URL", "MAIL_FROM"}
 
-# Known product bug (reported; see `test_no_command_aborts_as_its_process_exits`): a command
-# that used the Temporal client sometimes dies as the interpreter finalizes, *after* it has
-# printed its whole answer: SIGABRT with "Fatal Python error: PyGILState_Release ... finalizing",
-# or, more rarely, a silent SIGSEGV (the Temporal bridge's threads outlive the interpreter).
-# `Cli.run` records each such exit here and judges the command by the answer it printed; the
-# xfail test turns these records into a failure, so the bug stays visible. When the bug is
-# fixed, that test passes (strict xfail fails): then delete the mark, this list and
-# `_known_exit_crash`.
-EXIT_ABORTS: list[str] = []
-_ABORT_SIGNATURE = ("Fatal Python error: PyGILState_Release", "Python runtime state: finalizing")
+# A command that used the Temporal client once died as the interpreter finalized, after its
+# answer (temporalio/sdk-python#300); every run is checked for that crash's marks.
+_CRASH_SIGNATURE = "Fatal Python error"
 
 
 def free_port() -> int:
@@ -82,7 +75,6 @@ class Run:
     code: int
     out: str
     err: str
-    aborted: bool = False  # died of the known crash at exit, after printing its answer
 
     @property
     def data(self) -> Any:
@@ -96,13 +88,6 @@ class Run:
             ) from None
 
     def exited(self, code: int) -> bool:
-        """Whether the command exited `code`.
-
-        After the known crash at exit the real code is lost; the printed answer then decides
-        between success (0) and a refusal (1 or 2, which the answer cannot tell apart).
-        """
-        if self.aborted:
-            return (code == 0) == (not self.err.startswith("sec-release: "))
         return self.code == code
 
     def describe(self) -> str:
@@ -112,14 +97,6 @@ class Run:
         )
 
 
-def _known_exit_crash(code: int, out: str, err: str) -> bool:
-    """Whether a command died of the known crash at exit, after printing a whole answer."""
-    if code in (-signal.SIGABRT, 128 + signal.SIGABRT):
-        return all(s in err for s in _ABORT_SIGNATURE)
-    # A silent SIGSEGV leaves no signature: count it only once the answer was printed whole.
-    return code in (-signal.SIGSEGV, 128 + signal.SIGSEGV) and bool(out.strip() or err.strip())
-
-
 @dataclass
 class Cli:
     """Runs `python -m starter ...` with a fixed environment (the test server, its data dir)."""
@@ -127,8 +104,8 @@ class Cli:
     env: dict[str, str]
     cwd: Path = REPO
 
-    def run(self, *args: str, actor: str | None = None, tolerate_exit_crash: bool = True) -> Run:
-        """Run one command; no traceback may reach stderr, whatever the outcome."""
+    def run(self, *args: str, actor: str | None = None) -> Run:
+        """Run one command; no traceback or crash may reach stderr, whatever the outcome."""
         argv = [*(("--as", actor) if actor else ()), *args]
         proc = subprocess.run(
             [sys.executable, "-m", "starter", *argv],
@@ -141,10 +118,8 @@ class Cli:
         )
         run = Run(tuple(argv), proc.returncode, proc.stdout, proc.stderr)
         assert "Traceback (most recent call last)" not in run.err, run.describe()
-        if tolerate_exit_crash and _known_exit_crash(run.code, run.out, run.err):
-            EXIT_ABORTS.append(run.describe())
-            answer = run.err.split("Fatal Python error")[0]
-            return Run(run.args, run.code, run.out, answer, aborted=True)
+        assert run.code >= 0, f"killed by signal {-run.code}: {run.describe()}"
+        assert _CRASH_SIGNATURE not in run.err, run.describe()
         return run
 
     def ok(self, *args: str, actor: str | None = None) -> Any:
@@ -301,16 +276,19 @@ def is_working_day(day: date) -> bool:
     return working_days().is_working_day(day)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Run the exit-abort check last, so it sees every command the session ran."""
-    last = [i for i in items if i.name == "test_no_command_aborts_as_its_process_exits"]
-    items[:] = [i for i in items if i not in last] + last
-
-
 def assert_keys(row: Mapping[str, Any], keys: set[str], where: str) -> None:
     """`row` has at least `keys` (CLI.md's contract; more fields are allowed)."""
     missing = keys - set(row)
     assert not missing, f"{where} lacks {sorted(missing)}: {sorted(row)}"
+
+
+def commands(audit: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(actor, command) of each audit entry a person made, in order.
+
+    The release records what it does by itself (reminders, escalations) as the actor
+    `sec-release`; those entries follow the clock, not the test, so they are left out.
+    """
+    return [(a["actor"], command_name(a["command"])) for a in audit if a["actor"] != "sec-release"]
 
 
 def command_name(audited: str) -> str:

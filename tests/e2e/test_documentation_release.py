@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import Cli, command_name, is_working_day, today
+from tests.e2e.conftest import Cli, commands, is_working_day, today
 
 
 def test_an_ad_hoc_documentation_release_goes_live_today(cli: Cli) -> None:
@@ -58,7 +58,7 @@ def test_an_ad_hoc_documentation_release_goes_live_today(cli: Cli) -> None:
     assert (status["phase"], status["rid"]["version"]) == ("LIVE", "1.0")
     assert [m["id"] for m in status["modifications"]] == ["MP900"]
     # The refusals above left no trace; each accepted command did, naming its actor.
-    assert [(a["actor"], command_name(a["command"])) for a in status["audit"]] == [
+    assert commands(status["audit"]) == [
         (secas, "release create"),
         (secas, "mod add"),
         (panel, "rid baseline"),

@@ -7,7 +7,7 @@ from functools import partial
 
 import pytest
 
-from tests.e2e.conftest import EXIT_ABORTS, Cli, ad_hoc_day, free_port
+from tests.e2e.conftest import Cli, ad_hoc_day, free_port
 
 USAGE_ERRORS = {
     "unknown command": (("frobnicate",), "invalid choice: 'frobnicate'"),
@@ -162,12 +162,10 @@ def test_no_server_is_exit_1_and_a_sentence_saying_how_to_start_one(cli: Cli) ->
     assert "`make run` (or `sec-release up`)" in sentence
 
 
-def test_no_command_aborts_as_its_process_exits(cli: Cli) -> None:
-    # Runs last (see conftest): every command of the session counts, then a few more of the
-    # kind that aborts most often. Once the bug is fixed, remove the mark and EXIT_ABORTS.
-    assert EXIT_ABORTS == []
+def test_no_command_crashes_as_its_process_exits(cli: Cli) -> None:
+    """temporalio/sdk-python#300: the SDK's native threads could abort the interpreter as it
+    finalized, after the answer (about 1 run in 3 when no server answers). `Cli.run` checks every
+    command for it; these runs are the kind that crashed most."""
     unused = f"localhost:{free_port()}"
-    for _ in range(15):
-        run = cli.run("--address", unused, "status", "2027-06", "--json", tolerate_exit_crash=False)
-        assert run.code == 1, run.describe()
-        assert "Fatal Python error" not in run.err, run.describe()
+    for run in cli.parallel(*[partial(cli.run, "--address", unused, "status", "x")] * 6):
+        assert run.exited(1), run.describe()

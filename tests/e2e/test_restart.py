@@ -8,7 +8,7 @@ from functools import partial
 from typing import Any
 
 from starter.binaries import find_binary
-from tests.e2e.conftest import Cli, DevServer, ad_hoc_day, command_name
+from tests.e2e.conftest import Cli, DevServer, ad_hoc_day, commands
 
 
 def pending_timers(server: DevServer, workflow_id: str) -> dict[str, str]:
@@ -75,8 +75,7 @@ def test_a_release_survives_a_restart_of_up_and_goes_on(cli: Cli, server: DevSer
     timers_before = pending_timers(server, f"release/{rid}")
     assert timers_before, "a release with open deadlines sleeps on a timer"
     # Every release of the session so far (other tests' too, in whatever phase they reached).
-    others = [r["id"] for r in cli.poll("list", until=lambda rows: rid in {r["id"] for r in rows})]
-    phases_before = {r: s["phase"] for r, s in zip(others, statuses(cli, others), strict=True)}
+    listed = cli.poll("list", until=lambda rows: rid in {r["id"] for r in rows})
 
     code = server.stop()
     assert code == 0, "`up` stops cleanly on SIGTERM"
@@ -91,17 +90,17 @@ def test_a_release_survives_a_restart_of_up_and_goes_on(cli: Cli, server: DevSer
         assert after[key] == before[key], key
     assert pending_timers(server, f"release/{rid}") == timers_before, "the timers survived"
     # A new worker replays each release from its history to answer: every one still answers.
-    phases_after = {r: s["phase"] for r, s in zip(others, statuses(cli, others), strict=True)}
-    assert phases_after == phases_before
+    others = sorted(r["id"] for r in listed)
+    assert [s["id"] for s in statuses(cli, others)] == others
     # Nothing already sent went out again when the new worker replayed the release.
     assert mine(cli.ok("mail")) == mine(mail_before)
 
     baselined = cli.ok("rid", "baseline", rid, actor="PANEL:Chair")
     assert (baselined["phase"], baselined["rid_version"]) == ("BASELINED", "1.0")
     status = cli.ok("status", rid)
-    assert [command_name(a["command"]) for a in status["audit"]] == [
+    assert [command for _, command in commands(status["audit"])] == [
         "release create",
         "mod add",
         "rid baseline",
     ]
-    assert status["audit"][:2] == before["audit"]
+    assert status["audit"][: len(before["audit"])] == before["audit"]

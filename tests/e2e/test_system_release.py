@@ -7,7 +7,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from tests.e2e.conftest import Cli, ad_hoc_day, command_name, today
+from tests.e2e.conftest import Cli, ad_hoc_day, commands, today
 
 # What a refusal must leave exactly as it was (`as_of` moves with the clock, and deliveries of
 # notices already queued may complete meanwhile).
@@ -76,7 +76,7 @@ def test_a_system_release_through_the_tad_and_a_refused_go_vote(cli: Cli) -> Non
     deadlines = {d["key"]: d for d in before["deadlines"]}
     assert deadlines["tad_to_tag"]["met_on"] == today().isoformat()
     assert deadlines["tad_final"]["status"] == "met"
-    assert [command_name(a["command"]) for a in before["audit"]] == [
+    assert [command for _, command in commands(before["audit"])] == [
         "release create",
         "mod add",
         "tad submit",
