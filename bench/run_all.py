@@ -18,7 +18,15 @@ from typing import Any
 import benchlib
 
 # Quick ones first; `scale` (the longest) last.
-BENCHMARKS = ("cli_latency", "update_latency", "throughput", "history", "rehearsal", "scale")
+BENCHMARKS = (
+    "rules_cost",
+    "cli_latency",
+    "update_latency",
+    "throughput",
+    "history",
+    "rehearsal",
+    "scale",
+)
 
 
 def verdict(result: dict[str, Any]) -> str:

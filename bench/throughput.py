@@ -45,6 +45,8 @@ with workflow.unsafe.imports_passed_through():
 if TYPE_CHECKING:
     from temporalio.client import Client
 
+    from starter.client import Deployment
+
 UPDATES = 20
 SECAS = Actor.parse("SECAS:Bench")
 DCC = Actor.parse("DCC:Bench")
@@ -139,6 +141,20 @@ def twenty_commands(go_live: date) -> list[tuple[Actor, c.Command]]:
     return steps
 
 
+async def history_counts(deployment: Deployment, release_id: str) -> dict[str, int]:
+    """Events, workflow tasks and activity tasks in one workflow's history so far."""
+    from temporalio.api.enums.v1 import EventType
+
+    history = await deployment.handle(release_id).fetch_history()
+    kinds = [e.event_type for e in history.events]
+    return {
+        "events": len(kinds),
+        "bytes": sum(e.ByteSize() for e in history.events),
+        "workflow tasks": kinds.count(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
+        "activity tasks": kinds.count(EventType.EVENT_TYPE_ACTIVITY_TASK_COMPLETED),
+    }
+
+
 async def in_flight(count: int, concurrency: int, one: Callable[[int], Awaitable[None]]) -> float:
     """Run `one(i)` for i in range(count), at most `concurrency` at a time; the wall seconds."""
     gate = asyncio.Semaphore(concurrency)
@@ -182,9 +198,12 @@ async def main(releases: int, concurrency: int, rounds: int) -> None:
         warmup = 2
         days = iter(benchlib.working_days(date(2029, 1, 2), (releases + warmup) * (rounds + 1)))
 
+        last: dict[str, str] = {}  # the last release id each side ran, to count its events
+
         async def ours(_: int) -> None:
             go_live = next(days)
             release_id = go_live.isoformat()
+            last["ours"] = release_id
             await deployment.create_release(
                 release_id,
                 actor=SECAS,
@@ -197,6 +216,7 @@ async def main(releases: int, concurrency: int, rounds: int) -> None:
 
         async def minimal(_: int) -> None:
             release_id = f"minimal-{uuid.uuid4()}"
+            last["minimal"] = release_id
             await start_minimal(client, minimal_queue, release_id)
             for actor, command in twenty_commands(date(2029, 6, 1)):
                 await deployment.act(release_id, actor, command)
@@ -228,6 +248,11 @@ async def main(releases: int, concurrency: int, rounds: int) -> None:
                     f"round {n + 1}: minimal {releases / minimal_s[-1]:6.2f}/s  "
                     f"ours {releases / ours_s[-1]:6.2f}/s"
                 )
+
+            events = {
+                side: await history_counts(deployment, release_id)
+                for side, release_id in last.items()
+            }
 
     value = releases * rounds / sum(ours_s)
     baseline = releases * rounds / sum(minimal_s)
@@ -262,6 +287,11 @@ async def main(releases: int, concurrency: int, rounds: int) -> None:
     cpu_ratio = cost["minimal"] / cost["ours"]
     verdict = "met" if ratio >= 0.7 else "NOT met"
     print(f"ratio ours/minimal {ratio:.2f} (target >= 0.70: {verdict})")
+    for side, counted in events.items():
+        print(
+            f"history of one {side} workflow after its {UPDATES} updates: "
+            + ", ".join(f"{n} {what}" for what, n in counted.items())
+        )
     print(
         f"CPU per workflow (worker + server): ours {cost['ours']:.0f} ms, minimal "
         f"{cost['minimal']:.0f} ms; CPU-bound ratio {cpu_ratio:.2f}"
@@ -279,6 +309,7 @@ async def main(releases: int, concurrency: int, rounds: int) -> None:
         updates_per_release=UPDATES,
         ours_seconds=[round(s, 3) for s in ours_s],
         minimal_seconds=[round(s, 3) for s in minimal_s],
+        history_per_workflow=events,
         cpu_ms_per_workflow={k: round(v, 1) for k, v in cost.items()},
         cpu_ratio=round(cpu_ratio, 4),
         cpu_seconds={
