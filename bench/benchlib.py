@@ -33,9 +33,18 @@ READY_TIMEOUT_SECONDS = 90.0
 
 
 def write_result(
-    name: str, value: float, baseline: float, unit: str, **extra: Any
+    name: str,
+    value: float,
+    baseline: float,
+    unit: str,
+    *,
+    figure: str,
+    baseline_is: str,
+    **extra: Any,
 ) -> dict[str, Any]:
-    """Write `bench/results/<name>.json` with the six common keys (plus `extra`) and return it."""
+    """Write `bench/results/<name>.json` and return it: the six common keys (`name`, `value`,
+    `baseline`, `ratio` = value / baseline, `unit`, `when`), what the value and the baseline
+    are in words (`figure`, `baseline_is`), the machine, then `extra`."""
     result: dict[str, Any] = {
         "name": name,
         "value": round(value, 6),
@@ -43,6 +52,8 @@ def write_result(
         "ratio": round(value / baseline, 4) if baseline else None,
         "unit": unit,
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "figure": figure,
+        "baseline_is": baseline_is,
         "cpus": os.cpu_count(),
         "loadavg_at_end": round(os.getloadavg()[0], 2),
     }

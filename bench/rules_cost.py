@@ -101,7 +101,9 @@ def main() -> None:
         "rules_cost",
         validate,
         apply_once,
-        "ms per update in the validator (baseline: applying the command once)",
+        "ms",
+        figure="rules.lifecycle.validate per update (apply to a deep copy)",
+        baseline_is="rules.lifecycle.apply of the same command, once",
         state_json_bytes=size,
         ms_per_call={name.strip(): round(t, 4) for name, t in rows},
     )

@@ -56,22 +56,27 @@ def main(names: list[str]) -> int:
         exits[name] = done.returncode
 
     rows: list[list[object]] = []
+    figures: list[str] = []
     failed: list[str] = []
     for name in names:
         path = benchlib.RESULTS / f"{name}.json"
         if not path.exists() or path.stat().st_mtime < started:
             failed.append(name)
             rows.append([name, "no result", "", "", "", f"exit {exits[name]}", ""])
+            figures.append(f"{name}: no result")
             continue
         result = json.loads(path.read_text(encoding="utf-8"))
         note = "" if exits[name] == 0 else f" (exit {exits[name]} after writing)"
+        figures.append(
+            f"{name}: {result.get('figure', '?')}; baseline: {result.get('baseline_is', '?')}"
+        )
         rows.append(
             [
                 name,
                 f"{result['value']:.4g}",
                 f"{result['baseline']:.4g}",
                 f"{result['ratio']:.3g}" if result["ratio"] is not None else "-",
-                result["unit"].split(" (")[0],
+                result["unit"],
                 verdict(result) + note,
                 f"{timings[name]:.0f}",
             ]
@@ -82,6 +87,8 @@ def main(names: list[str]) -> int:
             ["benchmark", "value", "baseline", "ratio", "unit", "target", "took s"], rows
         )
     )
+    print()
+    print("\n".join(figures))
     if failed:
         print(f"no fresh result from: {', '.join(failed)}", file=sys.stderr)
         return 1
