@@ -118,12 +118,17 @@ def shift_months(day: date, months: int) -> date:
 
 def bank_holidays(first_year: int, last_year: int) -> list[date]:
     """Bank and public holidays in England and Wales from the `holidays` library."""
+    return list(_bank_holidays(first_year, last_year))
+
+
+@lru_cache(maxsize=32)
+def _bank_holidays(first_year: int, last_year: int) -> tuple[date, ...]:
     # Imported here: the library takes a fifth of a second to load and most commands never need it.
     from holidays.countries.united_kingdom import UnitedKingdom
 
     years = range(first_year, last_year + 1)
     found: dict[date, str] = UnitedKingdom(subdiv="ENG", years=years)  # type: ignore[no-untyped-call]
-    return sorted(found)
+    return tuple(sorted(found))
 
 
 @lru_cache(maxsize=32)
