@@ -15,6 +15,9 @@ read from /proc) are printed beside it: their ratio is what the throughput ratio
 machine that did nothing else, since both sides are CPU-bound.
 
     .venv/bin/python bench/throughput.py [--releases 10] [--rounds 6] [--concurrency 5]
+    py-spy record --format raw --threads -o /tmp/ours.txt -- \
+        .venv/bin/python bench/throughput.py --side ours --releases 60 --rounds 1
+    .venv/bin/python bench/spy_summary.py /tmp/ours.txt
 """
 
 from __future__ import annotations
@@ -168,7 +171,7 @@ async def in_flight(count: int, concurrency: int, one: Callable[[int], Awaitable
     return time.perf_counter() - start
 
 
-async def main(releases: int, concurrency: int, rounds: int) -> None:
+async def main(releases: int, concurrency: int, rounds: int, side: str) -> None:
     from temporalio.worker import Worker
 
     from starter.client import Clock, Connection, Deployment, connect
@@ -230,13 +233,23 @@ async def main(releases: int, concurrency: int, rounds: int) -> None:
             # CPU seconds spent by this process (worker and client) and by the server, per side.
             cpu = {"ours": [0.0, 0.0], "minimal": [0.0, 0.0]}
 
-            async def measured(side: str, one: Callable[[int], Awaitable[None]]) -> float:
+            async def measured(which: str, one: Callable[[int], Awaitable[None]]) -> float:
                 me, them = time.process_time(), benchlib.cpu_seconds(server.pid)
                 wall = await in_flight(releases, concurrency, one)
-                cpu[side][0] += time.process_time() - me
-                cpu[side][1] += benchlib.cpu_seconds(server.pid) - them
+                cpu[which][0] += time.process_time() - me
+                cpu[which][1] += benchlib.cpu_seconds(server.pid) - them
                 return wall
 
+            if side != "both":  # one side alone, e.g. under a profiler; no ratio, no file
+                alone = ours if side == "ours" else minimal
+                wall = 0.0
+                for _ in range(rounds):
+                    wall += await measured(side, alone)
+                print(
+                    f"{side}: {releases * rounds / wall:.2f}/s; CPU s worker {cpu[side][0]:.1f}, "
+                    f"server {cpu[side][1]:.1f}"
+                )
+                return
             for n in range(rounds):
                 if n % 2 == 0:
                     minimal_s.append(await measured("minimal", minimal))
@@ -326,5 +339,11 @@ if __name__ == "__main__":
     parser.add_argument("--releases", type=int, default=10, help="workflows per round (10)")
     parser.add_argument("--rounds", type=int, default=6, help="alternating rounds (6)")
     parser.add_argument("--concurrency", type=int, default=5, help="workflows in flight (5)")
+    parser.add_argument(
+        "--side",
+        choices=["both", "ours", "minimal"],
+        default="both",
+        help="run one side alone (to profile it); prints its rate, writes no result",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.releases, args.concurrency, args.rounds))
+    asyncio.run(main(args.releases, args.concurrency, args.rounds, args.side))
