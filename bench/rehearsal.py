@@ -41,20 +41,29 @@ def rehearse_as_process(scenario: Path) -> tuple[float, int, int]:
     return time.perf_counter() - start, done.returncode, len(done.stdout)
 
 
-async def rehearse_in_process(repeat: int) -> dict[str, float]:
-    """Median seconds of `run_scenario` per scenario, on one time-skipping server."""
+async def rehearse_in_process(repeat: int) -> dict[str, dict[str, float]]:
+    """Per scenario, the medians of `run_scenario` on one time-skipping server: wall seconds,
+    CPU seconds of this process (worker and client), CPU seconds of the server."""
     from starter.rehearsal import run_scenario, start_test_server
     from starter.scenario import load_scenario
 
     loaded = {name: load_scenario(path) for name, path in SCENARIOS.items()}
-    times: dict[str, list[float]] = {name: [] for name in SCENARIOS}
+    runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in SCENARIOS}
     env = await start_test_server()
     try:
         for _ in range(repeat):
             for name, scenario in loaded.items():
-                start = time.perf_counter()
+                servers = benchlib.children()
+                server_cpu = sum(benchlib.cpu_seconds(pid) for pid in servers)
+                cpu, start = time.process_time(), time.perf_counter()
                 await run_scenario(env, scenario)
-                times[name].append(time.perf_counter() - start)
+                runs[name].append(
+                    (
+                        time.perf_counter() - start,
+                        time.process_time() - cpu,
+                        sum(benchlib.cpu_seconds(pid) for pid in servers) - server_cpu,
+                    )
+                )
                 # `release/2020-06` now exists on this server, and a release is never created
                 # twice: the next scenario that creates it gets a fresh server (not timed).
                 if name != "no release (floor)":
@@ -62,7 +71,13 @@ async def rehearse_in_process(repeat: int) -> dict[str, float]:
                     env = await start_test_server()
     finally:
         await env.shutdown()
-    return {name: statistics.median(t) for name, t in times.items()}
+    return {
+        name: {
+            what: statistics.median(r[i] for r in rs)
+            for i, what in enumerate(("wall", "worker_cpu", "server_cpu"))
+        }
+        for name, rs in runs.items()
+    }
 
 
 def main(repeat: int) -> None:
@@ -86,14 +101,28 @@ def main(repeat: int) -> None:
             f"{median[name]:.2f}",
             f"{min(process[name]):.2f}",
             f"{median[name] / floor:.1f}x",
-            f"{in_process[name]:.2f}",
+            f"{in_process[name]['wall']:.2f}",
+            f"{in_process[name]['worker_cpu']:.2f}",
+            f"{in_process[name]['server_cpu']:.2f}",
             ", ".join(map(str, failures[name])) or "-",
         ]
         for name in SCENARIOS
     ]
     print(f"sec-release rehearse, median of {repeat} (seconds)")
     print(
-        benchlib.table(["scenario", "process", "best", "vs floor", "in-process", "bad exits"], rows)
+        benchlib.table(
+            [
+                "scenario",
+                "process",
+                "best",
+                "vs floor",
+                "in-process",
+                "its CPU",
+                "server CPU",
+                "bad exits",
+            ],
+            rows,
+        )
     )
     for name, codes in failures.items():
         if codes:
@@ -110,7 +139,9 @@ def main(repeat: int) -> None:
         process_seconds={k: [round(s, 3) for s in v] for k, v in process.items()},
         release_only_seconds=round(median["release only"], 3),
         ratio_to_release_only=round(value / median["release only"], 4),
-        in_process_seconds={k: round(v, 3) for k, v in in_process.items()},
+        in_process_seconds={
+            k: {what: round(x, 3) for what, x in v.items()} for k, v in in_process.items()
+        },
         bad_exit_codes=failures,
         json_report_bytes=sizes,
     )
