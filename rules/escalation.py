@@ -90,10 +90,11 @@ def iter_escalation_schedule(
     level_one_at = since if since is not None and since >= lapse else first
     yield ScheduledSend(level_one_at, SendKind.ESCALATION, 1)
     level = 2
-    step = 1
+    day = anchor
     while True:
-        at = london(cal.add(anchor, policy.step_working_days * step), policy.send_hour)
-        step += 1
+        # Each slot is `step_working_days` after the previous one: counted once, not from the anchor.
+        day = cal.add(day, policy.step_working_days)
+        at = london(day, policy.send_hour)
         if at <= level_one_at:
             continue
         yield ScheduledSend(at, SendKind.ESCALATION, level)

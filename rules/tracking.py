@@ -208,11 +208,12 @@ def tick(state: ReleaseState, now: datetime, *, audit_sends: bool = True) -> lis
             continue
         if lapsed:
             d.status = DeadlineStatus.LAPSED
+        already = set(d.sent)
         for send in iter_escalation_schedule(d.due, policy, cal, since=d.since):
             if send.at > now:
                 break
             tag = "reminder" if send.kind is SendKind.REMINDER else f"L{send.level}"
-            if tag in d.sent:
+            if tag in already:
                 continue
             d.sent.append(tag)
             if send.level:
