@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -101,6 +101,19 @@ def stopwatch() -> Iterator[list[float]]:
         yield box
     finally:
         box.append(time.perf_counter() - start)
+
+
+def finish() -> NoReturn:
+    """Exit 0 without interpreter teardown, once everything is written and closed.
+
+    The Temporal core's threads can take the GIL while Python finalizes and abort the process
+    ("PyGILState_Release: thread state ... must be current", SIGABRT or SIGSEGV) after all the
+    work is done; `sec-release` itself does so now and then (bench/README.md). A benchmark's
+    exit status should say whether it measured, so it skips the teardown.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 # -- this process (and its children) from /proc ----------------------------------------------

@@ -151,3 +151,4 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=15, help="runs of each command (15)")
     asyncio.run(main(parser.parse_args().runs))
+    benchlib.finish()

@@ -257,3 +257,4 @@ if __name__ == "__main__":
     )
     args = parser.parse_args()
     asyncio.run(main(args.repeat, args.max_history_events))
+    benchlib.finish()

@@ -151,3 +151,4 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the median (3)")
     main(parser.parse_args().repeat)
+    benchlib.finish()

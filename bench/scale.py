@@ -186,3 +186,4 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=10, help="creations in flight (10)")
     args = parser.parse_args()
     asyncio.run(main(args.releases, args.days, args.concurrency))
+    benchlib.finish()

@@ -347,3 +347,4 @@ if __name__ == "__main__":
     )
     args = parser.parse_args()
     asyncio.run(main(args.releases, args.concurrency, args.rounds, args.side))
+    benchlib.finish()

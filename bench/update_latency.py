@@ -146,3 +146,4 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--releases", type=int, default=10, help="releases per side (10)")
     asyncio.run(main(parser.parse_args().releases))
+    benchlib.finish()
