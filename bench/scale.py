@@ -13,7 +13,7 @@ On a private time-skipping server (`starter.rehearsal`), with the worker in this
 RSS is read from /proc/self/status (VmRSS, and VmHWM for the peak), CPU from
 `time.process_time()` (this process: worker and client), and the server's from /proc.
 
-    .venv/bin/python bench/scale.py [--releases 100] [--days 365]
+    .venv/bin/python bench/scale.py [--releases 100] [--days 365] [--unsandboxed]
 """
 
 from __future__ import annotations
@@ -51,7 +51,33 @@ def rss_mb() -> float:
     return benchlib.proc_status_kb("VmRSS") / 1024
 
 
-async def main(releases: int, days: int, concurrency: int) -> None:
+def run_without_sandbox() -> None:
+    """Make `Rehearsal` build its worker with Temporal's unsandboxed runner (same workflows and
+    activities), to see what the sandbox costs per open release. For measurement only."""
+    from temporalio.client import Client
+    from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+    import starter.rehearsal
+    from activities.notices import NoticeActivities, NoticeSender
+    from activities.records import RecordActivities, ReleaseRegister
+    from worker import WORKFLOWS
+
+    def build_unsandboxed(
+        client: Client, task_queue: str, *, sender: NoticeSender, register: ReleaseRegister
+    ) -> Worker:
+        notices, records = NoticeActivities(sender), RecordActivities(register)
+        return Worker(
+            client,
+            task_queue=task_queue,
+            workflows=list(WORKFLOWS),
+            activities=[notices.send_notice, records.record_release],
+            workflow_runner=UnsandboxedWorkflowRunner(),
+        )
+
+    vars(starter.rehearsal)["build_worker"] = build_unsandboxed
+
+
+async def main(releases: int, days: int, concurrency: int, sandbox: bool) -> None:
     from rules.escalation import london
     from rules.release_calendar import ReleaseType
     from schemas.base import Actor
@@ -116,7 +142,8 @@ async def main(releases: int, days: int, concurrency: int) -> None:
         await env.shutdown()
 
     print(
-        f"{releases} open releases, {days} days of business time; {sent} notices sent "
+        f"{releases} open releases ({'sandboxed' if sandbox else 'UNSANDBOXED'} workflows), "
+        f"{days} days of business time; {sent} notices sent "
         f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})"
     )
     print(
@@ -162,6 +189,7 @@ async def main(releases: int, days: int, concurrency: int) -> None:
         baseline_is="RSS of the same process with the worker idle",
         releases=releases,
         days=days,
+        sandboxed=sandbox,
         peak_rss_mb=round(peak_rss, 1),
         created_rss_mb=round(created_rss, 1),
         per_release_kb=round(per_release_kb, 1),
@@ -184,6 +212,13 @@ if __name__ == "__main__":
     parser.add_argument("--releases", type=int, default=100, help="open releases (100)")
     parser.add_argument("--days", type=int, default=365, help="business days to skip (365)")
     parser.add_argument("--concurrency", type=int, default=10, help="creations in flight (10)")
+    parser.add_argument(
+        "--unsandboxed",
+        action="store_true",
+        help="run the workflows without Temporal's sandbox, to see what it costs (not production)",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.releases, args.days, args.concurrency))
+    if args.unsandboxed:
+        run_without_sandbox()
+    asyncio.run(main(args.releases, args.days, args.concurrency, not args.unsandboxed))
     benchlib.finish()
