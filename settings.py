@@ -76,7 +76,7 @@ class Settings(BaseSettings):
         5, validation_alias=_env("SEC_RELEASE_ESCALATION_STEP_WORKING_DAYS")
     )
     # A release continues as new past this many history events (or when Temporal suggests it).
-    max_history_events: int = Field(2000, validation_alias=_env("SEC_RELEASE_MAX_HISTORY_EVENTS"))
+    max_history_events: int = Field(1800, validation_alias=_env("SEC_RELEASE_MAX_HISTORY_EVENTS"))
 
     @cached_property
     def database_url(self) -> str:

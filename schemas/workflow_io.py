@@ -48,7 +48,7 @@ class ReleaseInput(Model):
     create: CreateRelease | None = None
     state: ReleaseState | None = None
     clock_offset_seconds: float = 0.0  # business clock = workflow time + offset (0 in production)
-    max_history_events: int = 2000
+    max_history_events: int = 1800  # well below 2,000: handlers finish before the run ends
     max_history_bytes: int = 800_000  # continue as new before a run's history reaches 1 MB
     recorded_seq: int = 0  # audit entries already written to the store
     panel_workflow_id: str = PANEL_WORKFLOW_ID
@@ -92,7 +92,7 @@ class PanelInput(Model):
     releases: list[RegisterRelease] = Field(default_factory=list)
     audit: list[AuditEntry] = Field(default_factory=list)
     clock_offset_seconds: float = 0.0
-    max_history_events: int = 2000
+    max_history_events: int = 1800
 
 
 class PanelView(Model):

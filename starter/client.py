@@ -166,7 +166,7 @@ class Deployment:
     task_queue: str
     clock: Clock
     panel_id: str = PANEL_WORKFLOW_ID
-    max_history_events: int = 2000
+    max_history_events: int = 1800
     policy: Policy | None = None
     hold_for_appeal_windows: bool = False  # True on the time-skipping test server only
     notice_heartbeat_seconds: float = 30.0

@@ -51,6 +51,7 @@ RETRY_FOR_EVER = RetryPolicy(
 ACTIVITY_TIMEOUT = timedelta(minutes=2)
 DETERMINED = (AppealStatus.UPHELD, AppealStatus.OVERTURNED)
 AUDIT_SENDS = "audit-reminders-and-escalations"
+RECORD_LOCALLY = "record-release-as-local-activity"
 
 
 def refusal(exc: Refused) -> ApplicationError:
@@ -278,12 +279,22 @@ class ReleaseWorkflow:
     async def _record_now(self, final: ReleaseStatus | None = None) -> None:
         self._recording = True
         request = self._record_request(final)
-        await workflow.execute_activity(
-            "record_release",
-            request,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY_FOR_EVER,
-        )
+        # The register write is short and idempotent (by release and audit seq): a local activity
+        # spares the server a task per accepted command. Runs started before keep the old way.
+        if workflow.patched(RECORD_LOCALLY):
+            await workflow.execute_local_activity(
+                "record_release",
+                request,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY_FOR_EVER,
+            )
+        else:
+            await workflow.execute_activity(
+                "record_release",
+                request,
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                retry_policy=RETRY_FOR_EVER,
+            )
         if request.audit:
             self._recorded_seq = max(self._recorded_seq, request.audit[-1].seq)
         self._recording = False

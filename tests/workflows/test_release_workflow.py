@@ -163,7 +163,7 @@ async def test_a_panel_freeze_reaches_every_open_release_and_bars_go_live_dates(
 async def test_a_long_release_continues_as_new_and_loses_nothing(env: WorkflowEnvironment) -> None:
     steps = [s for s in all_steps() if s.at < london(date(2020, 6, 20), 0)]
     statuses = []
-    for threshold in (2000, 150):
+    for threshold in (1800, 150):
         async with Rehearsal(env, CREATED, max_history_events=threshold) as r:
             await created(r)
             await run_steps(r, RELEASE, steps)
@@ -179,7 +179,7 @@ async def test_a_long_release_continues_as_new_and_loses_nothing(env: WorkflowEn
                     run_id=first,
                 )
     whole, continued = statuses
-    # At most a run or two at 2,000 events (or 800 KB); several at 150.
+    # At most a run or two at 1,800 events (or 800 KB); several at 150.
     assert continued.runs >= whole.runs + 2
     # Deadlines, escalations, audit, appeals and notices all came through every run.
     assert comparable(continued) == comparable(whole)
