@@ -7,7 +7,6 @@ SQLAlchemy is imported inside the handlers: the other commands stay fast.
 from __future__ import annotations
 
 import argparse
-import asyncio
 from typing import TYPE_CHECKING, Any
 
 from starter.output import Output, table
@@ -78,6 +77,8 @@ async def _outbox_rows(settings: Settings) -> list[dict[str, Any]]:
 
 
 def mail_cmd(args: argparse.Namespace, out: Output) -> int:
+    import asyncio
+
     settings = _settings(args)
     data = asyncio.run(_outbox_rows(settings))
     if not data:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def rehearse_cmd(args: argparse.Namespace, out: Output) -> int:
+    import asyncio
+
     from starter.scenario import load_scenario
 
     scenario = load_scenario(Path(args.scenario))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import signal
 from typing import TYPE_CHECKING, Any
 
 from starter.args import bounded_int
 from starter.output import Output
 
 if TYPE_CHECKING:
+    import asyncio
+
     from temporalio.client import Client
 
     from settings import Settings
@@ -44,6 +44,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _stop_event() -> asyncio.Event:
     """Set on Ctrl-C or SIGTERM, so everything stops in order."""
+    import asyncio
+    import signal
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -57,6 +60,8 @@ def up_cmd(args: argparse.Namespace, out: Output) -> int:
     settings = settings_from(args)
     port = args.port or settings.port
     ui_port = args.ui_port or settings.ui_port
+    import asyncio
+
     asyncio.run(_up(settings, port, ui_port, out))
     return 0
 
@@ -96,6 +101,8 @@ def worker_cmd(args: argparse.Namespace, out: Output) -> int:
 
     settings = settings_from(args)
     connection = connection_from(args, settings)
+    import asyncio
+
     asyncio.run(_worker(settings, connection.address, out, args))
     return 0
 

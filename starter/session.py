@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 from typing import TYPE_CHECKING
 
@@ -82,6 +81,8 @@ async def _run(args: argparse.Namespace, op: Op, actor: Actor | None) -> Result:
 
 def run_server_op(args: argparse.Namespace, out: Output) -> int:
     """The handler of every command that talks to the Temporal server."""
+    import asyncio  # here, not at the top: the offline commands never need it
+
     actor = actor_from(args)
     op: Op = args.make_op(args)
     result = asyncio.run(_run(args, op, actor))
