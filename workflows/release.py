@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from rules import lifecycle
@@ -280,24 +280,34 @@ class ReleaseWorkflow:
         self._recording = True
         request = self._record_request(final)
         # The register write is short and idempotent (by release and audit seq): a local activity
-        # spares the server a task per accepted command. Runs started before keep the old way.
+        # spares the server a task per accepted command. If the store is away, a regular activity
+        # takes over and retries until it is back (a local one would hold the workflow task).
+        # Runs started before this change keep the old way.
         if workflow.patched(RECORD_LOCALLY):
-            await workflow.execute_local_activity(
-                "record_release",
-                request,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=RETRY_FOR_EVER,
-            )
+            try:
+                await workflow.execute_local_activity(
+                    "record_release",
+                    request,
+                    start_to_close_timeout=timedelta(seconds=20),
+                    retry_policy=RetryPolicy(
+                        maximum_attempts=2, initial_interval=timedelta(seconds=1)
+                    ),
+                )
+            except ActivityError:
+                await self._record_durably(request)
         else:
-            await workflow.execute_activity(
-                "record_release",
-                request,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                retry_policy=RETRY_FOR_EVER,
-            )
+            await self._record_durably(request)
         if request.audit:
             self._recorded_seq = max(self._recorded_seq, request.audit[-1].seq)
         self._recording = False
+
+    async def _record_durably(self, request: RecordRequest) -> None:
+        await workflow.execute_activity(
+            "record_release",
+            request,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY_FOR_EVER,
+        )
 
     # -- search attributes -----------------------------------------------------------------------
 

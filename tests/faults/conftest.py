@@ -29,3 +29,16 @@ async def dev_client(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     settings = Settings(SEC_RELEASE_DATA_DIR=str(tmp_path_factory.mktemp("dev-server")))
     async with dev_server(settings, _free_port(), _free_port()) as address:
         yield await connect(Connection(address=address))
+
+
+@pytest.fixture
+async def private_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A time-skipping server of the test's own: a fault that held its clock (an adapter
+    failing inside a workflow task, say) cannot then stall the tests that share the session's."""
+    from starter.rehearsal import start_test_server
+
+    environment = await start_test_server()
+    try:
+        yield environment
+    finally:
+        await environment.shutdown()

@@ -26,8 +26,9 @@ LEVEL_2 = ["2020-06/notice_12m/c1/L2", "2020-06/scope_system/c1/L2"]
 
 
 async def test_smtp_down_for_a_day_delays_the_escalations_and_each_goes_out_once_in_order(
-    env: WorkflowEnvironment, tmp_path: Path, mail_server: MailServer, contacts_file: Path
+    private_env: WorkflowEnvironment, tmp_path: Path, mail_server: MailServer, contacts_file: Path
 ) -> None:
+    env = private_env
     url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
     await mail_server.stop()
     async with (
@@ -69,8 +70,9 @@ async def test_smtp_down_for_a_day_delays_the_escalations_and_each_goes_out_once
 
 @pytest.mark.postgres
 async def test_the_database_away_for_a_while_delays_notices_but_loses_none(
-    env: WorkflowEnvironment, store_url: str, mail_server: MailServer, contacts_file: Path
+    private_env: WorkflowEnvironment, store_url: str, mail_server: MailServer, contacts_file: Path
 ) -> None:
+    env = private_env
     if not store_url.startswith("postgresql"):
         pytest.skip("the outage is made on PostgreSQL (ALLOW_CONNECTIONS false); SQLite is a file")
     database = make_url(store_url).database
