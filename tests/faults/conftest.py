@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
 
 from tests.activities.conftest import contacts_file, mail_server, store_url
 
