@@ -10,7 +10,6 @@ from rules.costs import summarise, variances
 from rules.escalation import lapse_moment
 from rules.lifecycle import freeze_warnings
 from rules.phase import gate, owed, phase
-from rules.tracking import OPEN
 from schemas.state import Deadline, DeadlineStatus, ModStatus, ReleaseState, SentNotice
 from schemas.status import (
     CostsStatus,
@@ -169,6 +168,3 @@ def has_lapsed(state: ReleaseState) -> bool:
 def owing_roles(state: ReleaseState, now: datetime) -> list[str]:
     """The roles that owe something now (a search attribute for `inbox`)."""
     return sorted({o.role.value for o in owed(state, Context(now).today)})
-
-
-__all__ = ["OPEN", "build_status", "costs_status", "has_lapsed", "owing_roles"]

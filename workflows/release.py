@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
@@ -20,7 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.status import build_status, has_lapsed, owing_roles
     from rules.tracking import is_ended, next_wake, refresh_deadlines, tick
     from schemas.commands import ActRequest, ActResult
-    from schemas.state import AppealStatus, Delivery, ReleaseState, SentNotice
+    from schemas.state import AppealStatus, AppealWindow, Delivery, ReleaseState, SentNotice
     from schemas.status import ReleaseStatus
     from schemas.workflow_io import (
         AppealOutcome,
@@ -174,7 +176,13 @@ class ReleaseWorkflow:
         if any(existing <= at for existing in self._alarms):
             return
         self._alarms.add(at)
-        self._tasks.add(asyncio.create_task(self._alarm(at, summary)))
+        self._spawn(self._alarm(at, summary))
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run `work` alongside the main loop, holding a reference only until it is done."""
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _alarm(self, at: datetime, summary: str) -> None:
         await workflow.sleep(at - self._now(), summary=summary)
@@ -195,7 +203,7 @@ class ReleaseWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self._hold_for_appeal_windows()
         self._stopping = True
-        self._tasks.add(asyncio.create_task(self._stop_waiting_after(timedelta(minutes=1))))
+        self._spawn(self._stop_waiting_after(timedelta(minutes=1)))
         await workflow.wait_condition(
             lambda: (self._delivering is None and not self._recording) or self._waited_enough
         )
@@ -376,9 +384,7 @@ class ReleaseWorkflow:
         for effect in effects:
             match effect:
                 case lifecycle.StartAppealWindow(window=window):
-                    await self._start_appeal_window(
-                        window.version, window.published_on, window.closes_on, window.workflow_id
-                    )
+                    await self._start_appeal_window(window)
                 case lifecycle.ForwardAppeal(version=version, appeal=appeal):
                     await self._signal(self._window_id(version), "lodge", appeal)
                 case lifecycle.ForwardDetermination(version=version, upheld=upheld, notes=notes):
@@ -406,10 +412,8 @@ class ReleaseWorkflow:
     def _window_status(self, version: str) -> AppealStatus | None:
         return next((w.status for w in self._state.appeals if w.version == version), None)
 
-    async def _start_appeal_window(
-        self, version: str, published_on: object, closes_on: object, workflow_id: str
-    ) -> None:
-        window = next(w for w in self._state.appeals if w.version == version)
+    async def _start_appeal_window(self, window: AppealWindow) -> None:
+        workflow_id = window.workflow_id
         try:
             handle = await workflow.start_child_workflow(
                 AppealWindowWorkflow.run,
@@ -429,7 +433,7 @@ class ReleaseWorkflow:
         except Exception as exc:  # e.g. already started by an earlier attempt
             workflow.logger.warning("appeal window %s not started: %s", workflow_id, exc)
             return
-        self._tasks.add(asyncio.create_task(self._watch_window(workflow_id, handle)))
+        self._spawn(self._watch_window(workflow_id, handle))
 
     async def _hold_for_appeal_windows(self) -> None:
         if self._input.hold_for_appeal_windows:

@@ -22,10 +22,9 @@ from rules.context import Context
 from rules.costs import format_gbp
 from rules.errors import Refused
 from rules.escalation import london
-from rules.release_calendar import long_date, plan_release
-from rules.workdays import WorkingDayCalendar, bank_holidays
+from rules.release_calendar import long_date
 from schemas import commands as c
-from schemas.state import DeadlineStatus, Policy, ReleaseState, WorkingDays
+from schemas.state import DeadlineStatus, ReleaseState
 from tests.june2020 import AUTHORITY, PANEL, SECAS, TIMETABLE_KEYS, TITLES
 from tests.june2020_state import june_2020_state
 from tests.seed_data import (
@@ -37,6 +36,7 @@ from tests.seed_data import (
     rid_timetable,
     rid_version_history,
 )
+from tests.unit.release_factory import new as new_release_for_tests
 
 AFTER_V3 = london(date(2020, 3, 1), 12)  # RID 3.0 baselined on 25 February 2020
 BEFORE_REFUSED_GO = london(date(2020, 6, 12), 10)  # one Severity 1 defect open, test-5 not met
@@ -418,25 +418,7 @@ def test_calendar_text_is_escaped_and_folded_on_character_boundaries() -> None:
 
 
 def documentation_release(now: datetime) -> ReleaseState:
-    holidays = bank_holidays(2018, 2030)
-    cal = WorkingDayCalendar.from_dates(holidays, 2018, 2030)
-    plan = plan_release(
-        "2021-02",
-        go_live=None,
-        release_type=None,
-        ad_hoc=False,
-        today=now.date(),
-        freezes=[],
-        cal=cal,
-    )
-    state = lifecycle.new_release(
-        plan,
-        actor=SECAS,
-        now=now,
-        calendar=WorkingDays(first_year=2018, last_year=2030, holidays=holidays),
-        freezes=[],
-        policy=Policy(),
-    )
+    state = new_release_for_tests("2021-02", created=now)
     ctx = Context(now)
     lifecycle.apply(
         state,
