@@ -12,9 +12,15 @@ Exactly once, and the one window left:
    died, or a continued-as-new release asking again under the same key finds the row: if it
    is `sent`, nothing is sent again and the same receipt is returned; otherwise the recorded
    message (same recipients, same bytes) is sent.
-2. SMTP down or refusing: the row becomes `failed-retrying` with the error, and the activity
+2. SMTP down or refusing for now (a 4xx reply, no connection, a timeout, a configuration the
+   server will not take): the row becomes `failed-retrying` with the error, and the activity
    raises `MailUndelivered` so Temporal retries it with backoff until the server takes it.
    Nothing is lost; the workflow keeps the notice undelivered in its status meanwhile.
+2a. A message that can never be sent as recorded (it cannot be rendered or built, no recipient
+   is a usable address, or the server refuses it permanently: a 5xx to every recipient or to
+   its content) is marked `failed` with its error, and the activity raises `MailUndeliverable`,
+   which `send_notice` turns into a non-retryable `Undeliverable` error; the release reports it
+   and goes on with its next notice. Asked again for that key, it raises the same at once.
 3. The window: if the worker dies after the server accepted the message but before the row is
    marked `sent`, the retry sends it a second time. Both copies carry the same `Message-ID`
    (`<sha256(key)@sec-release>`), so a receiving system that de-duplicates on Message-ID (most
@@ -30,6 +36,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import lru_cache
@@ -45,8 +53,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activities.contacts import (
     ContactsInvalid,
     Resolution,
-    bare_address,
     load_contacts,
+    mailbox,
     resolve,
 )
 from activities.store import Clock, OutboxRow, OutboxStatus, utc_now
@@ -62,6 +70,7 @@ if TYPE_CHECKING:
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates" / "mail"
 MESSAGE_ID_DOMAIN = "sec-release"
 _ERROR_CHARS = 500
+_SUBJECT_CHARS = 300
 # One delivery attempt gives up well inside the activity's start-to-close timeout (2 minutes),
 # so a timed-out attempt is never still talking to the server while its retry sends again.
 DELIVER_WITHIN_SECONDS = 90.0
@@ -98,6 +107,7 @@ def mail_templates() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters["long_date"] = _long_date
+    env.filters["one_line"] = one_line
     return env
 
 
@@ -122,10 +132,34 @@ def _deadline_words(key: str | None) -> tuple[str, str]:
 
 
 _MOD_IN_KEY = re.compile(r"approval_notice:([^/]+)")
+# What may not stay in a header line: line breaks and every other control character, the
+# Unicode line separators, and bidirectional overrides.
+_NOT_IN_A_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
-def render_notice(request: NoticeRequest, *, defaulted: Sequence[str] = ()) -> RenderedMail:
-    """The plain-text and HTML message for one notice (`defaulted`: roles with no contact)."""
+def one_line(text: str, limit: int | None = None) -> str:
+    """`text` as one line: each control character becomes a space, runs of spaces one space.
+
+    What every header is built from, so no text a release holds (a title or a reason recorded
+    before the models refused line breaks) can start a header line of its own or make the email
+    API refuse to build the message. `limit` cuts a long text with an ellipsis.
+    """
+    flat = " ".join(_NOT_IN_A_LINE.sub(" ", text).split())
+    if limit is not None and len(flat) > limit:
+        return flat[: limit - 1].rstrip() + "\u2026"
+    return flat
+
+
+def render_notice(
+    request: NoticeRequest, *, defaulted: Sequence[str] = (), skipped: Sequence[str] = ()
+) -> RenderedMail:
+    """The plain-text and HTML message for one notice.
+
+    Args:
+        request: the notice and its release.
+        defaulted: roles with no contact, sent to their default address.
+        skipped: roles with an entry in the contacts file that is not a usable address.
+    """
     notice = request.notice
     what, owners = _deadline_words(notice.deadline)
     mod = _MOD_IN_KEY.search(notice.key)
@@ -146,11 +180,13 @@ def render_notice(request: NoticeRequest, *, defaulted: Sequence[str] = ()) -> R
         "what": what,
         "owner_words": owners or "the Code Administrator (SECAS)",
         "defaulted": list(defaulted),
+        "skipped": list(skipped),
+        "scope": notice.scope,
     }
     env = mail_templates()
     text = env.select_template([f"{notice.kind}.txt.j2", "generic.txt.j2"]).render(context)
     html = env.select_template([f"{notice.kind}.html.j2", "generic.html.j2"]).render(context)
-    return RenderedMail(subject=notice.subject, text=text, html=html)
+    return RenderedMail(subject=one_line(notice.subject, _SUBJECT_CHARS), text=text, html=html)
 
 
 def message_id_for(key: str) -> str:
@@ -159,22 +195,66 @@ def message_id_for(key: str) -> str:
     return f"<{digest}@{MESSAGE_ID_DOMAIN}>"
 
 
-def build_message(row: OutboxRow, mail_from: str) -> EmailMessage:
-    """The email for an outbox row; the same row always gives the same message."""
-    message = EmailMessage()
-    message["From"] = mail_from
-    message["To"] = ", ".join(row.recipients)
-    message["Subject"] = row.subject
+_MESSAGE_ID = re.compile(rf"^<[0-9a-f]{{40}}@{MESSAGE_ID_DOMAIN}>$")
+# Headers folded at 78 characters, lines ended by CRLF on the wire: SMTP's own policy.
+MAIL_POLICY = policy.SMTP
+
+
+@dataclass(frozen=True)
+class BuiltMail:
+    """A message ready for the server: the email, its envelope, and stored recipients that are
+    not usable addresses (recorded by an older sec-release) and are left out."""
+
+    message: EmailMessage
+    sender: str
+    recipients: list[str]
+    left_out: list[str]
+
+
+class MailFromInvalid(ValueError):
+    """MAIL_FROM is not one address: a configuration to fix, not a fault of one message."""
+
+
+def build_message(row: OutboxRow, mail_from: str) -> BuiltMail:
+    """The email for an outbox row; the same row always gives the same message.
+
+    Every header goes through the email API from checked parts: the subject and the key as one
+    line, each recipient as a parsed `Address` (a stored one that does not parse is left out,
+    never written), the Message-ID from the key's digest.
+
+    Raises:
+        MailFromInvalid: the configured sender is not a single address.
+    """
+    sender = mailbox(mail_from)
+    if sender is None:
+        raise MailFromInvalid(
+            f"MAIL_FROM {one_line(mail_from, 80)!r} is not one email address; set it to one, "
+            "like 'SEC Release <sec-release@example.org>'."
+        )
+    to: list[Address] = []
+    left_out: list[str] = []
+    for recipient in row.recipients:
+        address = mailbox(recipient)
+        if address is None:
+            left_out.append(recipient)
+        elif all(a.addr_spec != address.addr_spec for a in to):
+            to.append(address)
+    message = EmailMessage(policy=MAIL_POLICY)
+    message["From"] = sender
+    if to:
+        message["To"] = to
+    message["Subject"] = one_line(row.subject, _SUBJECT_CHARS)
     message["Date"] = format_datetime(row.at.astimezone(LONDON))
-    message["Message-ID"] = row.message_id
+    message_id = row.message_id if _MESSAGE_ID.match(row.message_id) else message_id_for(row.key)
+    message["Message-ID"] = message_id
     message["Auto-Submitted"] = "auto-generated"
-    message["X-SEC-Release-Key"] = row.key
+    message["X-SEC-Release-Key"] = one_line(row.key)
     message.set_content(row.text_body)
     message.add_alternative(row.html_body, subtype="html")
     # A fixed boundary too, so that every copy of a notice is the same bytes.
     digest = hashlib.sha256(row.key.encode("utf-8")).hexdigest()[:32]
     message.set_boundary(f"==sec-release-{digest}==")
-    return message
+    return BuiltMail(message, sender.addr_spec, [a.addr_spec for a in to], left_out)
 
 
 # -- delivery ----------------------------------------------------------------------------------
@@ -210,6 +290,37 @@ class SmtpTarget:
 
 class MailUndelivered(Exception):
     """The notice is recorded but not delivered yet; the activity retries it (not a refusal)."""
+
+
+class MailUndeliverable(Exception):
+    """The notice can never be sent as recorded; its outbox row is marked `failed`.
+
+    `send_notice` raises it as a non-retryable `ApplicationError` of type `Undeliverable`.
+    """
+
+    def __init__(self, key: str, error: str) -> None:
+        self.key = key
+        self.error = error
+        self.sentence = (
+            f"Notice {key} can never be sent ({error}); it is marked failed in the outbox and "
+            "will not be tried again."
+        )
+        super().__init__(self.sentence)
+
+
+def _permanent(exc: aiosmtplib.SMTPException) -> bool:
+    """Whether a server's refusal is about this message and final (a 5xx reply).
+
+    Only refusals of the message itself count: every recipient refused with a 5xx, or its
+    content refused with a 5xx. A 5xx to the sender, the login or the greeting is about the
+    configuration and applies to every message, so it stays failed-retrying: fixing the
+    configuration then delivers the notice instead of losing it. 4xx replies are temporary.
+    """
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(r.code >= 500 for r in exc.recipients)
+    if isinstance(exc, aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPDataError):
+        return exc.code >= 500
+    return False
 
 
 def _error_text(exc: BaseException) -> str:
@@ -248,8 +359,15 @@ class OutboxSender:
         self._clock = clock
 
     async def send(self, request: NoticeRequest) -> NoticeReceipt:
-        """Record the notice (once), deliver it unless already delivered, mark it sent."""
+        """Record the notice (once), deliver it unless already delivered, mark it sent.
+
+        Raises:
+            MailUndelivered: not delivered yet (retry).
+            MailUndeliverable: can never be sent; the row is `failed` (do not retry).
+        """
         row = await self.enqueue(request)
+        if row.status == OutboxStatus.FAILED:
+            raise MailUndeliverable(row.key, row.last_error or "no error was recorded")
         if row.status != OutboxStatus.SENT:
             refused = await self.deliver(row)
             row = await self.mark_sent(row.key, refused)
@@ -270,24 +388,52 @@ class OutboxSender:
             await self._store(request, Resolution([], []), None, error=exc.sentence)
             raise MailUndelivered(exc.sentence) from None
         resolution = resolve(contacts, request.notice.to or ["SECAS"], self._mail_from)
-        rendered = await asyncio.to_thread(render_notice, request, defaulted=resolution.defaulted)
+        try:
+            rendered = await asyncio.to_thread(
+                render_notice,
+                request,
+                defaulted=resolution.defaulted,
+                skipped=resolution.skipped,
+            )
+        except Exception as exc:  # whatever it is, this notice cannot be written
+            # The same text renders the same way on every retry: record it as failed, so the
+            # release can report it and go on, rather than retrying it for ever.
+            error = f"the message could not be written: {_error_text(exc)}"
+            return await self._store(request, resolution, None, error=error, final=True)
         return await self._store(request, resolution, rendered)
 
     async def deliver(self, row: OutboxRow) -> dict[str, str]:
-        """Hand the recorded message to the mail server; returns recipients it refused.
+        """Hand the recorded message to the mail server; returns recipients not sent to.
 
         Raises:
-            MailUndelivered: the server is down or refused the message (the row says why).
+            MailUndelivered: the server is down or refused the message for now (the row says
+                why); the notice is retried.
+            MailUndeliverable: the message can never be sent; the row is marked `failed`.
         """
         await self._update(row.key, attempts=OutboxRow.attempts + 1)
-        message = build_message(row, self._mail_from)
         smtp = self._smtp
+        try:
+            built = build_message(row, self._mail_from)
+        except MailFromInvalid as exc:
+            await self._retry_later(row.key, str(exc))
+            raise MailUndelivered(f"{exc} Notice {row.key} stays queued and is retried.") from exc
+        except Exception as exc:  # a message that cannot be built never will be
+            raise await self._fail(
+                row.key, f"the message could not be built: {_error_text(exc)}"
+            ) from exc
+        left_out = dict.fromkeys(built.left_out, "not a usable address; left out")
+        if not built.recipients:
+            raise await self._fail(
+                row.key,
+                "no recipient is a usable address: "
+                + ", ".join(repr(a) for a in built.left_out)[:_ERROR_CHARS],
+            )
         try:
             async with asyncio.timeout(self._deliver_within):
                 errors, _response = await aiosmtplib.send(
-                    message,
-                    sender=bare_address(self._mail_from),
-                    recipients=[bare_address(a) for a in row.recipients],
+                    built.message,
+                    sender=built.sender,
+                    recipients=built.recipients,
                     hostname=smtp.host,
                     port=smtp.port,
                     username=smtp.username,
@@ -295,14 +441,37 @@ class OutboxSender:
                     start_tls=smtp.starttls,
                     timeout=smtp.timeout,
                 )
-        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+        except aiosmtplib.SMTPException as exc:
             error = _error_text(exc)
-            await self._update(row.key, status=OutboxStatus.FAILED_RETRYING.value, last_error=error)
+            if _permanent(exc):
+                raise await self._fail(
+                    row.key, f"the mail server {smtp} refused it permanently: {error}"
+                ) from exc
+            await self._retry_later(row.key, error)
             raise MailUndelivered(
                 f"The mail server {smtp} did not take notice {row.key} ({error}); it stays "
                 "queued and is retried."
             ) from exc
-        return {address: f"{r.code} {r.message}" for address, r in errors.items()}
+        except (OSError, TimeoutError) as exc:
+            error = _error_text(exc)
+            await self._retry_later(row.key, error)
+            raise MailUndelivered(
+                f"The mail server {smtp} did not take notice {row.key} ({error}); it stays "
+                "queued and is retried."
+            ) from exc
+        refused = {address: f"{r.code} {r.message}" for address, r in errors.items()}
+        return {**left_out, **refused}
+
+    async def _retry_later(self, key: str, error: str) -> None:
+        await self._update(
+            key, status=OutboxStatus.FAILED_RETRYING.value, last_error=error[:_ERROR_CHARS]
+        )
+
+    async def _fail(self, key: str, error: str) -> MailUndeliverable:
+        """Mark the row `failed` for good; the exception to raise for it."""
+        error = one_line(error, _ERROR_CHARS)
+        await self._update(key, status=OutboxStatus.FAILED.value, last_error=error)
+        return MailUndeliverable(key, error)
 
     async def mark_sent(self, key: str, refused: dict[str, str] | None = None) -> OutboxRow:
         """The server took the message: record it as sent (with any refused recipients)."""
@@ -339,26 +508,35 @@ class OutboxSender:
         rendered: RenderedMail | None,
         *,
         error: str | None = None,
+        final: bool = False,
     ) -> OutboxRow:
         """Insert the row for this key, or fill in a row recorded while contacts were broken.
+
+        With an `error`, the row is `failed-retrying`, or `failed` if `final`.
 
         Two attempts racing on one key: the unique key lets one insert win; the other reads it.
         """
         notice = request.notice
+        status = OutboxStatus.QUEUED
+        if error:
+            status = OutboxStatus.FAILED if final else OutboxStatus.FAILED_RETRYING
         fields: dict[str, object] = {
             "roles": list(notice.to),
             "recipients": resolution.addresses,
             "defaulted": resolution.defaulted,
-            "subject": rendered.subject if rendered else notice.subject,
+            "subject": rendered.subject if rendered else one_line(notice.subject, _SUBJECT_CHARS),
             "text_body": rendered.text if rendered else "",
             "html_body": rendered.html if rendered else "",
-            "status": (OutboxStatus.FAILED_RETRYING if error else OutboxStatus.QUEUED).value,
-            "last_error": error,
+            "status": status.value,
+            "last_error": error[:_ERROR_CHARS] if error else None,
         }
         existing = await self._find(notice.key)
         if existing is not None:
             if not existing.recipients:  # recorded while the contacts file was broken
-                await self._update(notice.key, **(fields if rendered else {"last_error": error}))
+                filled = rendered or final
+                await self._update(
+                    notice.key, **(fields if filled else {"last_error": fields["last_error"]})
+                )
             found = await self._find(notice.key)
             assert found is not None
             return found

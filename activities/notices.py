@@ -6,12 +6,21 @@ import asyncio
 from typing import Protocol
 
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
+from activities.mail import MailUndeliverable
 from schemas.workflow_io import NoticeReceipt, NoticeRequest
+
+UNDELIVERABLE = "Undeliverable"
+"""The `ApplicationError` type of a notice that can never be sent (never retried)."""
 
 
 class NoticeSender(Protocol):
-    """Delivers a notice; must be idempotent by `request.notice.key`."""
+    """Delivers a notice; must be idempotent by `request.notice.key`.
+
+    Raises `MailUndeliverable` for a notice that can never be sent (again on every call for
+    that key); any other exception is retried.
+    """
 
     async def send(self, request: NoticeRequest) -> NoticeReceipt: ...
 
@@ -21,6 +30,10 @@ class NoticeActivities:
 
     It heartbeats while the sender works, so a worker that dies mid-delivery is noticed within
     the heartbeat timeout the release sets, and the delivery is retried on another worker.
+
+    A notice that can never be sent fails the activity with a non-retryable `ApplicationError`
+    of type `Undeliverable` (details: the key and the error), so the release can report it and
+    go on with its next notice instead of waiting behind it.
     """
 
     def __init__(self, sender: NoticeSender, heartbeat_every: float = 1.0) -> None:
@@ -32,6 +45,10 @@ class NoticeActivities:
         beating = asyncio.create_task(self._heartbeat())
         try:
             return await self._sender.send(request)
+        except MailUndeliverable as exc:
+            raise ApplicationError(
+                exc.sentence, exc.key, exc.error, type=UNDELIVERABLE, non_retryable=True
+            ) from None
         finally:
             beating.cancel()
 

@@ -84,11 +84,13 @@ class Base(DeclarativeBase):
 
 
 class OutboxStatus(StrEnum):
-    """Where a message stands: recorded, delivered, or waiting for the mail server."""
+    """Where a message stands: recorded, delivered, waiting for the mail server, or never to be
+    sent (it cannot be built, or the server refused it permanently; `last_error` says why)."""
 
     QUEUED = "queued"
     SENT = "sent"
     FAILED_RETRYING = "failed-retrying"
+    FAILED = "failed"
 
 
 class OutboxRow(Base):

@@ -58,12 +58,14 @@ from schemas.state import (
     CancelRequested,
     CostReport,
     Criterion,
+    CutOff,
     Deadline,
     DeadlineStatus,
     Defects,
     Freeze,
     Modification,
     ModStatus,
+    NoticeScope,
     Policy,
     Recommendation,
     Redate,
@@ -71,6 +73,7 @@ from schemas.state import (
     RidEntry,
     RidSnapshot,
     Risk,
+    ScopedModification,
     SentNotice,
     Submission,
     TadSubmission,
@@ -523,6 +526,32 @@ NOTICE_WORDS = {
 }
 
 
+CUT_OFFS = (
+    (DeadlineKey.SCOPE_SYSTEM, "system-impacting modifications"),
+    (DeadlineKey.SCOPE_DOCS, "documentation-only modifications"),
+)
+
+
+def notice_scope(state: ReleaseState) -> NoticeScope:
+    """What a 12-month or 6-month notice sets out: every modification in scope (targeted or
+    approved, not removed) and the cut-off dates of the release's scope deadlines."""
+    return NoticeScope(
+        modifications=[
+            ScopedModification(
+                id=m.id, title=m.title, system=m.system, approved=m.status is ModStatus.APPROVED
+            )
+            for m in state.modifications
+            if m.status is not ModStatus.REMOVED
+        ],
+        cut_offs=[
+            CutOff(key=key.value, what=what, due=found.due)
+            for key, what in CUT_OFFS
+            if (found := deadline(state, key.value)) is not None
+            and found.status is not DeadlineStatus.NOT_APPLICABLE
+        ],
+    )
+
+
 def notice_send(state: ReleaseState, actor: Actor, cmd: c.NoticeSend, ctx: Context) -> Outcome:
     if cmd.notice == "approval":
         if not cmd.mod:
@@ -553,6 +582,7 @@ def notice_send(state: ReleaseState, actor: Actor, cmd: c.NoticeSend, ctx: Conte
         ["PARTY", "SECAS"],
         f"notice/{key}/c{found.cycle if found else 1}",
         notice=cmd.notice,
+        scope=notice_scope(state) if cmd.notice in ("12m", "6m") else None,
     )
     summary = f"Sent the {NOTICE_WORDS[cmd.notice]} to Parties."
     if cmd.notice == "1m":

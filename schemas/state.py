@@ -99,6 +99,30 @@ class Delivery(StrEnum):
     FAILED_RETRYING = "failed-retrying"
 
 
+class ScopedModification(Model):
+    """One modification as a 12-month or 6-month notice sets it out."""
+
+    id: str
+    title: str
+    system: bool  # system-impacting; else documentation-only
+    approved: bool  # approved; else targeted
+
+
+class CutOff(Model):
+    """A cut-off date a notice gives: the deadline's key, what it closes, and its due date."""
+
+    key: str  # scope_system | scope_docs
+    what: str
+    due: date | None = None
+
+
+class NoticeScope(Model):
+    """What a 12-month or 6-month notice sets out, as it stood when the notice was queued."""
+
+    modifications: list[ScopedModification] = Field(default_factory=list)
+    cut_offs: list[CutOff] = Field(default_factory=list)
+
+
 class SentNotice(Model):
     """A message the release asked to send: a reminder, an escalation, a notice or a decision."""
 
@@ -113,6 +137,7 @@ class SentNotice(Model):
     delivery: Delivery = Delivery.QUEUED
     notice: str | None = None  # 12m, 6m, 1m, approval
     detail: str = ""
+    scope: NoticeScope | None = None  # 12m and 6m notices: the scope and cut-off dates
 
 
 class AuditEntry(Model):

@@ -9,6 +9,7 @@ import pytest
 from activities.contacts import (
     Contacts,
     ContactsInvalid,
+    check_address,
     default_address,
     load_contacts,
     parse_contacts,
@@ -48,7 +49,6 @@ def test_a_single_address_and_a_display_name_are_accepted() -> None:
             "REGULATOR: [x@y.example]\n",
             "'REGULATOR' is not a role that receives notices; use one of SECAS, PANEL, PANEL_CHAIR, DCC, TAG, OPSG, PARTY, AUTHORITY.",
         ),
-        ("SECAS: [secas.example]\n", "'secas.example' (for SECAS) is not an email address"),
         ("SECAS: {a: b}\n", "SECAS must be a list of addresses"),
         ("- SECAS\n", "must map roles to lists of addresses"),
         ("SECAS: [a@b\n", "is not valid YAML at line"),
@@ -85,3 +85,57 @@ def test_the_default_address_is_at_the_senders_domain() -> None:
         "panel-chair@secas.example"
     )
     assert default_address("AUTHORITY", "sec-release@localhost") == "authority@localhost"
+
+
+def test_an_entry_of_the_file_that_is_not_one_address_is_skipped_and_reported() -> None:
+    contacts = parse_contacts(
+        'SECAS: [secas@secas.example, "x@y.example\\r\\nBcc: evil@attacker.example"]\n'
+        "PANEL: [secas.example]\n",
+        "contacts.yaml",
+    )
+
+    assert contacts.of("SECAS") == ("secas@secas.example",)
+    assert contacts.of("PANEL") == ()
+    assert contacts.problems == [
+        "In the contacts file contacts.yaml: 'x@y.example\\r\\nBcc: evil@attacker.example' (for "
+        "SECAS) holds a line break or another control character; give each address as its own "
+        "argument, like secas@example.org. It is skipped.",
+        "In the contacts file contacts.yaml: 'secas.example' (for PANEL) is not an email address; "
+        "write one address like secas@example.org or 'Jo Kemp <jo@example.org>'. It is skipped.",
+    ]
+    found = resolve(contacts, ["SECAS", "PANEL"], "sec-release@secas.example")
+    # A role left with no usable address goes to its default, never to the bad entry.
+    assert found.addresses == ["secas@secas.example", "panel@secas.example"]
+    assert (found.defaulted, found.skipped) == (["PANEL"], ["SECAS", "PANEL"])
+
+
+@pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        ("x@y.example\r\nBcc: evil@attacker.example", "holds a line break"),
+        ("x@y.example\n", "holds a line break"),
+        ("x@y.example\x00", "another control character"),
+        ("\u202eelpmaxe.y@x", "another control character"),
+        ("a@b.example, c@d.example", "is not an email address; write one address"),
+        ("a@b.example c@d.example", "is not an email address"),
+        ("Kemp, Jo <jo@x.example>", "is not an email address"),
+        ("Jo <jo@x.example", "is not an email address"),
+        ("team: a@b.example;", "is not an email address"),
+        ("jo@-x.example", "is not an email address"),
+        ("j" * 320 + "@x.example", "an email address has at most 320"),
+    ],
+)
+def test_an_address_that_is_not_exactly_one_plain_mailbox_is_refused(given: str, why: str) -> None:
+    with pytest.raises(ContactsInvalid, match="for PARTY") as refused:
+        check_address(given, "PARTY")
+    assert why in refused.value.sentence
+
+
+def test_a_quoted_display_name_with_a_comma_is_one_address() -> None:
+    assert check_address(' "Kemp, Jo" <jo@x.example> ', "DCC") == '"Kemp, Jo" <jo@x.example>'
+
+
+def test_an_address_built_in_code_is_checked_again_when_resolved() -> None:
+    contacts = Contacts({"DCC": ("dcc@dcc.example\r\nBcc: evil@attacker.example",)})
+    found = resolve(contacts, ["DCC"], "sec-release@secas.example")
+    assert (found.addresses, found.defaulted) == (["dcc@secas.example"], ["DCC"])

@@ -185,13 +185,13 @@ async def test_a_mail_server_refusing_for_a_while_delays_a_notice_but_never_lose
 async def test_a_broken_contacts_file_holds_a_notice_until_it_is_fixed(
     sessions: Sessions, mail_server: MailServer, contacts_file: Path, level_1: NoticeRequest
 ) -> None:
-    write_contacts(contacts_file, "SECAS: [secas-at-example]\n")
+    write_contacts(contacts_file, "SECAS: [secas@secas.example\n")
     sender = new_worker(sessions, mail_server, contacts_file)
-    with pytest.raises(MailUndelivered, match="not an email address"):
+    with pytest.raises(MailUndelivered, match="is not valid YAML"):
         await sender.send(level_1)
     [row] = await list_outbox(sessions)
     assert row.status == "failed-retrying"
-    assert "secas-at-example" in (row.last_error or "")
+    assert "contacts.yaml" in (row.last_error or "")
 
     write_contacts(contacts_file, "SECAS: [secas@secas.example]\n")
     await sender.send(level_1)
