@@ -92,21 +92,26 @@ def mailbox(text: str) -> Address | None:
     return Address(display_name=address.display_name, addr_spec=address.addr_spec)
 
 
+def _shown(text: str) -> str:
+    """`text` quoted for a sentence: control characters escaped, a long one cut."""
+    return repr(text) if len(text) <= 80 else repr(text[:80]) + "..."
+
+
 def check_address(text: str, role: str) -> str:
     """An address as given (`a@b.org` or `Jo Kemp <a@b.org>`), or a refusal that says why."""
     if _UNSAFE.search(text):
         raise ContactsInvalid(
-            f"{text!r} (for {role}) holds a line break or another control character; give each "
-            "address as its own argument, like secas@example.org."
+            f"{_shown(text)} (for {role}) holds a line break or another control character; give "
+            "each address as its own argument, like secas@example.org."
         )
     if len(text.strip()) > MAX_ADDRESS_CHARS:
         raise ContactsInvalid(
-            f"The address {text[:40]!r}... (for {role}) is {len(text.strip()):,} characters "
-            f"long; an email address has at most {MAX_ADDRESS_CHARS}."
+            f"The address {_shown(text)} (for {role}) is {len(text.strip()):,} characters long; "
+            f"an email address has at most {MAX_ADDRESS_CHARS}."
         )
     if mailbox(text) is None:
         raise ContactsInvalid(
-            f"{text!r} (for {role}) is not an email address; write one address like "
+            f"{_shown(text)} (for {role}) is not an email address; write one address like "
             "secas@example.org or 'Jo Kemp <jo@example.org>'."
         )
     return text.strip()

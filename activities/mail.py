@@ -169,7 +169,7 @@ def render_notice(
         "go_live": request.go_live,
         "key": notice.key,
         "kind": notice.kind,
-        "subject": notice.subject,
+        "subject": one_line(notice.subject),
         "at": notice.at,
         "deadline": notice.deadline,
         "due": notice.due,
@@ -324,6 +324,9 @@ def _permanent(exc: aiosmtplib.SMTPException) -> bool:
 
 
 def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        refused = "; ".join(f"{r.recipient} ({r.code} {r.message})" for r in exc.recipients)
+        return f"every recipient refused: {refused}"[:_ERROR_CHARS]
     text = str(exc).strip() or type(exc).__name__
     return f"{type(exc).__name__}: {text}"[:_ERROR_CHARS]
 

@@ -3,6 +3,10 @@
 An `aiosmtpd` SMTP server on the running event loop (no thread) that accepts every message and
 keeps it as an `.eml` file in the data dir's `mail/` folder, so a new user sees the reminders
 and escalations arrive with nothing configured (open the files in any mail client).
+
+The messages name people and carry the release's business, so the folder is 0700 and each file
+0600 whatever the umask: created with those modes and set again explicitly (a umask can only
+take bits away, and a folder left by an older version may be wider).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import itertools
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -25,6 +30,8 @@ if TYPE_CHECKING:
     from settings import Settings
 
 SINK_HOST = "127.0.0.1"
+MAIL_DIR_MODE = 0o700
+EML_MODE = 0o600
 
 
 @dataclass(frozen=True)
@@ -56,8 +63,21 @@ class EmlWriter:
 
 def _write_new(path: Path, content: bytes) -> None:
     tmp = path.with_suffix(".part")
-    tmp.write_bytes(content)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, EML_MODE)
+    try:
+        os.fchmod(fd, EML_MODE)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(content)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(path)  # a reader never sees half a message
+
+
+def prepare_mail_dir(directory: Path) -> None:
+    """Create the mail folder (and its parents) and make it 0700, whatever the umask."""
+    directory.mkdir(parents=True, exist_ok=True, mode=MAIL_DIR_MODE)
+    os.chmod(directory, MAIL_DIR_MODE)
 
 
 @asynccontextmanager
@@ -70,7 +90,7 @@ async def local_mail_sink(
         Unavailable: the port is taken or cannot be used (the sentence says what to set).
     """
     directory = settings.mail_dir
-    await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
+    await asyncio.to_thread(prepare_mail_dir, directory)
     wanted = settings.sink_port if port is None else port
     handler = EmlWriter(directory)
     loop = asyncio.get_running_loop()

@@ -48,6 +48,10 @@ def _settings(args: argparse.Namespace) -> Settings:
 # -- mail ------------------------------------------------------------------------------------
 
 
+_UNDELIVERED = ("failed", "failed-retrying")
+_ERROR_SHOWN = {"failed": 200, "failed-retrying": 60}
+
+
 async def _outbox_rows(settings: Settings) -> list[dict[str, Any]]:
     from activities.mail import list_outbox
     from activities.store import ready_engine, session_factory
@@ -70,6 +74,8 @@ async def _outbox_rows(settings: Settings) -> list[dict[str, Any]]:
             "attempts": r.attempts,
             "sent_at": r.sent_at.isoformat() if r.sent_at else None,
             "last_error": r.last_error,
+            # Why it is not delivered (failed-retrying: yet; failed: ever); None once sent.
+            "error": r.last_error if r.status in _UNDELIVERED else None,
             "defaulted": list(r.defaulted),
         }
         for r in rows
@@ -84,16 +90,26 @@ def mail_cmd(args: argparse.Namespace, out: Output) -> int:
     if not data:
         out.emit(data, "No notices yet: reminders and escalations appear here once sent.")
         return 0
+    from activities.mail import one_line
+
     rows = []
     for m in data:
         status = m["status"]
-        if m["last_error"] and status != "sent":
-            status += f" ({m['last_error'][:60]})"
-        to = ", ".join(m["to"])
+        if m["error"]:
+            # A failed message shows more of its error: it is what someone has to act on.
+            status += f" ({one_line(m['error'], _ERROR_SHOWN.get(status, 60))})"
+        to = ", ".join(one_line(a, 80) for a in m["to"])
         if m["defaulted"]:
             to += f" [default for {', '.join(m['defaulted'])}]"
-        rows.append([m["at"][:16].replace("T", " "), status, to, m["subject"]])
-    out.emit(data, table(rows, ["at (UTC)", "status", "to", "subject"]))
+        rows.append([m["at"][:16].replace("T", " "), status, to, one_line(m["subject"], 120)])
+    failed = sum(1 for m in data if m["status"] == "failed")
+    shown = table(rows, ["at (UTC)", "status", "to", "subject"])
+    if failed:
+        shown += (
+            f"\n\n{failed} message{'s' if failed != 1 else ''} can never be sent (status failed): "
+            "the release went on without it and SECAS was told."
+        )
+    out.emit(data, shown)
     return 0
 
 
@@ -106,8 +122,11 @@ def contacts_set_cmd(args: argparse.Namespace, out: Output) -> int:
     settings = _settings(args)
     path = settings.contacts_file
     role = parse_role(args.role)
-    updated = load_contacts(path).with_role(role, args.emails)
+    current = load_contacts(path)
+    updated = current.with_role(role, args.emails)
     save_contacts(path, updated)
+    for problem in current.problems:
+        out.note(f"{problem} It is no longer in the file.")
     addresses = list(updated.of(role))
     out.emit(
         {"role": role, "addresses": addresses, "file": str(path)},
@@ -128,7 +147,14 @@ def contacts_list_cmd(args: argparse.Namespace, out: Output) -> int:
         addresses = list(contacts.of(role))
         default = not addresses
         shown = addresses or [default_address(role, settings.mail_from)]
-        data.append({"role": role, "addresses": shown, "default": default})
-        rows.append([role, ", ".join(shown), "default: no address set" if default else ""])
-    out.emit(data, table(rows, ["role", "addresses", ""]) + f"\n\n(from {path})")
+        skipped = list(contacts.skipped_of(role))
+        data.append({"role": role, "addresses": shown, "default": default, "skipped": skipped})
+        notes = ["default: no address set"] if default else []
+        if skipped:
+            notes.append("an entry that is not an address was skipped (see below)")
+        rows.append([role, ", ".join(shown), "; ".join(notes)])
+    text = table(rows, ["role", "addresses", ""]) + f"\n\n(from {path})"
+    if contacts.problems:
+        text += "\n\n" + "\n".join(contacts.problems)
+    out.emit(data, text)
     return 0

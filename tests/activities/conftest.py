@@ -134,13 +134,28 @@ class MailServer:
     received: list[EmailMessage] = field(default_factory=list)
     envelopes: list[list[str]] = field(default_factory=list)
     refuse_with: str | None = None  # e.g. "451 4.3.0 try again later"
+    # Recipient -> the reply to its RCPT (e.g. "550 5.1.1 no such mailbox"); others get 250.
+    refuse_recipients: dict[str, str] = field(default_factory=dict)
+    # A message whose Subject holds one of these is refused at DATA with the reply given.
+    refuse_subjects: dict[str, str] = field(default_factory=dict)
     _server: asyncio.Server | None = None
+
+    async def handle_RCPT(  # noqa: N802
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address in self.refuse_recipients:
+            return self.refuse_recipients[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
         if self.refuse_with:
             return self.refuse_with
         message = message_from_bytes(envelope.content, policy=policy.default)
         assert isinstance(message, EmailMessage)
+        for marker, reply in self.refuse_subjects.items():
+            if marker in str(message["Subject"]):
+                return reply
         self.received.append(message)
         self.envelopes.append(list(envelope.rcpt_tos))
         return "250 OK"

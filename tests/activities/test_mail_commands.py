@@ -146,7 +146,12 @@ async def test_contacts_set_then_list_shows_who_receives_each_role(
         "AUTHORITY",
     ]
     assert listed["PANEL_CHAIR"]["default"] is False
-    assert listed["SECAS"] == {"role": "SECAS", "addresses": ["secas@localhost"], "default": True}
+    assert listed["SECAS"] == {
+        "role": "SECAS",
+        "addresses": ["secas@localhost"],
+        "default": True,
+        "skipped": [],
+    }
     assert "default: no address set" in shown
     assert "chair@panel.example" in shown
 
