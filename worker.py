@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -12,6 +12,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.notices import NoticeActivities, NoticeSender
 from activities.records import RecordActivities, ReleaseRegister
+from activities.temporal_reads import Reconciliation, TemporalReads
 from workflows.appeal import AppealWindowWorkflow
 from workflows.panel import PanelWorkflow
 from workflows.release import ReleaseWorkflow
@@ -32,6 +33,21 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     )
 
 
+def activities_for(client: Client, *, sender: NoticeSender, register: ReleaseRegister) -> list[Any]:
+    """Every activity of sec-release, built on its adapters."""
+    notices = NoticeActivities(sender)
+    records = RecordActivities(register)
+    reads = TemporalReads(client)
+    reconciliation = Reconciliation(client, register)
+    return [
+        notices.send_notice,
+        records.record_release,
+        reads.read_panel_freezes,
+        reads.describe_release,
+        reconciliation.reconcile_register,
+    ]
+
+
 def build_worker(
     client: Client,
     task_queue: str,
@@ -40,13 +56,11 @@ def build_worker(
     register: ReleaseRegister,
 ) -> Worker:
     """A worker serving every workflow and activity of sec-release on `task_queue`."""
-    notices = NoticeActivities(sender)
-    records = RecordActivities(register)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
-        activities=[notices.send_notice, records.record_release],
+        activities=activities_for(client, sender=sender, register=register),
         workflow_runner=workflow_runner(),
     )
 

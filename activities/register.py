@@ -15,10 +15,18 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from activities.store import AuditRow, Clock, ReleaseRow, ready_engine, session_factory, utc_now
+from activities.store import (
+    AuditDivergenceRow,
+    AuditRow,
+    Clock,
+    ReleaseRow,
+    ready_engine,
+    session_factory,
+    utc_now,
+)
 from schemas.state import AuditEntry
 from schemas.status import ReleaseStatus
-from schemas.workflow_io import RecordRequest
+from schemas.workflow_io import RecordReceipt, RecordRequest, UnfinishedRelease
 
 if TYPE_CHECKING:
     from settings import Settings
@@ -47,6 +55,7 @@ class RegisteredRelease:
     closed_on: date | None
     ended: bool  # its final status is filed
     updated_at: datetime
+    ended_by: str | None = None  # how an operator ended it outside the rules, if one did
 
 
 class SqlRegister:
@@ -54,8 +63,10 @@ class SqlRegister:
 
     `record` is idempotent: the register row is an upsert, and each audit entry is inserted
     with ON CONFLICT (release, seq) DO NOTHING, so a retried activity or a replayed workflow
-    never writes a line twice. Once a final status is filed, a late record without one (e.g.
-    an earlier attempt retried) does not overwrite the register row.
+    never writes a line twice. An entry the store already holds under that (release, seq) with
+    other content is not dropped: it is kept in `audit_divergence` and its seq returned, so the
+    release can say so (a reset by an operator). Once a final status is filed, a late record
+    without one (e.g. an earlier attempt retried) does not overwrite the register row.
     """
 
     def __init__(
@@ -64,7 +75,7 @@ class SqlRegister:
         self._sessions = sessions
         self._clock = clock
 
-    async def record(self, request: RecordRequest) -> None:
+    async def record(self, request: RecordRequest) -> RecordReceipt:
         row: dict[str, Any] = {
             "id": request.release_id,
             "name": request.name,
@@ -107,6 +118,94 @@ class SqlRegister:
                         index_elements=[AuditRow.release_id, AuditRow.seq]
                     )
                 )
+                return RecordReceipt(diverged=await self._divergences(session, request))
+        return RecordReceipt()
+
+    async def _divergences(self, session: AsyncSession, request: RecordRequest) -> list[int]:
+        """Keep each entry the store holds with other content beside it; their seqs."""
+        given = {e.seq: e for e in request.audit}
+        stored = await session.scalars(
+            select(AuditRow).where(
+                AuditRow.release_id == request.release_id, AuditRow.seq.in_(list(given))
+            )
+        )
+        diverged: list[int] = []
+        for row in stored:
+            entry = given[row.seq]
+            same = (row.actor, row.command, row.outcome, row.detail, row.at) == (
+                entry.actor,
+                entry.command,
+                entry.outcome,
+                entry.detail,
+                entry.at,
+            )
+            if same:
+                continue
+            known = await session.scalar(
+                select(AuditDivergenceRow.id).where(
+                    AuditDivergenceRow.release_id == request.release_id,
+                    AuditDivergenceRow.seq == entry.seq,
+                    AuditDivergenceRow.command == entry.command,
+                    AuditDivergenceRow.at == entry.at,
+                )
+            )
+            if known is None:
+                session.add(
+                    AuditDivergenceRow(
+                        release_id=request.release_id,
+                        seq=entry.seq,
+                        at=entry.at,
+                        actor=entry.actor,
+                        command=entry.command,
+                        outcome=entry.outcome,
+                        detail=entry.detail,
+                        found_at=self._clock(),
+                    )
+                )
+            diverged.append(entry.seq)
+        return sorted(diverged)
+
+    async def divergences(self, release_id: str) -> list[AuditEntry]:
+        """Entries that arrived with other content under a seq already stored, in order."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(AuditDivergenceRow)
+                .where(AuditDivergenceRow.release_id == release_id)
+                .order_by(AuditDivergenceRow.seq, AuditDivergenceRow.id)
+            )
+            return [
+                AuditEntry(
+                    seq=r.seq,
+                    at=r.at,
+                    actor=r.actor,
+                    command=r.command,
+                    outcome=r.outcome,
+                    detail=r.detail,
+                )
+                for r in rows
+            ]
+
+    async def unfinished(self) -> list[UnfinishedRelease]:
+        """Releases with no final record and no operator finding, by go-live date."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(ReleaseRow)
+                .where(ReleaseRow.final.is_(None), ReleaseRow.ended_by.is_(None))
+                .order_by(ReleaseRow.go_live)
+            )
+            return [
+                UnfinishedRelease(release_id=r.id, name=r.name, go_live=r.go_live) for r in rows
+            ]
+
+    async def mark_ended_by(self, release_id: str, how: str) -> bool:
+        """Record that an operator ended a release outside the rules; False if already known."""
+        async with self._sessions.begin() as session:
+            row = await session.get(ReleaseRow, release_id)
+            if row is None or row.final is not None or row.ended_by == how:
+                return False
+            row.ended_by = how
+            row.updated_at = self._clock()
+            return True
 
     async def releases(self) -> list[RegisteredRelease]:
         """Every release in the register, by go-live date."""
@@ -123,6 +222,7 @@ class SqlRegister:
                     closed_on=r.closed_on,
                     ended=r.final is not None,
                     updated_at=r.updated_at,
+                    ended_by=r.ended_by,
                 )
                 for r in rows
             ]

@@ -137,6 +137,23 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
+class AuditDivergenceRow(Base):
+    """An audit entry that arrived under a (release, seq) the store held with other content."""
+
+    __tablename__ = "audit_divergence"
+    __table_args__ = (Index("ix_audit_divergence_release_id", "release_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    release_id: Mapped[str] = mapped_column(String(100))
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(200))
+    command: Mapped[str] = mapped_column(Text)
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str] = mapped_column(Text)
+    found_at: Mapped[datetime]
+
+
 class ReleaseRow(Base):
     """The register: one row per release, and its full final status once it has ended."""
 
@@ -151,6 +168,8 @@ class ReleaseRow(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     final: Mapped[dict[str, Any] | None]  # ReleaseStatus as JSON, once CLOSED or CANCELLED
     updated_at: Mapped[datetime]
+    # How an operator ended it outside the rules (terminated, reset), found by reconciliation.
+    ended_by: Mapped[str | None] = mapped_column(Text)
 
 
 # -- engines and sessions ----------------------------------------------------------------------

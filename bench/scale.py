@@ -58,19 +58,18 @@ def run_without_sandbox() -> None:
     from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
     import starter.rehearsal
-    from activities.notices import NoticeActivities, NoticeSender
-    from activities.records import RecordActivities, ReleaseRegister
-    from worker import WORKFLOWS
+    from activities.notices import NoticeSender
+    from activities.records import ReleaseRegister
+    from worker import WORKFLOWS, activities_for
 
     def build_unsandboxed(
         client: Client, task_queue: str, *, sender: NoticeSender, register: ReleaseRegister
     ) -> Worker:
-        notices, records = NoticeActivities(sender), RecordActivities(register)
         return Worker(
             client,
             task_queue=task_queue,
             workflows=list(WORKFLOWS),
-            activities=[notices.send_notice, records.record_release],
+            activities=activities_for(client, sender=sender, register=register),
             workflow_runner=UnsandboxedWorkflowRunner(),
         )
 

@@ -6,6 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from rules.errors import Refused
 from rules.permissions import Role, parse_role
+from schemas.text import NAME, NameText, is_single_line
 
 
 class Model(BaseModel):
@@ -18,7 +19,7 @@ class Actor(Model):
     """Who acts: a role and, for the audit trail, a name (e.g. `PANEL:Chair`)."""
 
     role: Role
-    name: str = ""
+    name: NameText = ""
 
     def __str__(self) -> str:
         return f"{self.role.value}:{self.name}" if self.name else self.role.value
@@ -29,6 +30,11 @@ class Actor(Model):
         role, _, name = text.strip().partition(":")
         if not role:
             raise Refused("The actor is missing; give --as ROLE[:NAME], e.g. --as PANEL:Chair.")
-        if len(name) > 100:
-            raise Refused("The actor's name is longer than 100 characters; shorten it.")
+        if len(name) > NAME:
+            raise Refused(f"The actor's name is longer than {NAME} characters; shorten it.")
+        if not is_single_line(name, NAME):
+            raise Refused(
+                "The actor's name contains control characters, line breaks or bidirectional "
+                "overrides; use plain text."
+            )
         return cls(role=parse_role(role), name=name.strip())

@@ -15,67 +15,73 @@ from pydantic import Field
 
 from rules.costs import CostLine
 from schemas.base import Actor, Model
+from schemas.text import MAX_COUNT, MAX_LIST, IdText, Prose, RefText, TitleText, register_tags
+
+# Money on the wire: bounded in digits, so `1E+999999` is refused before any arithmetic.
+Money = Annotated[Decimal, Field(max_digits=24, allow_inf_nan=False)]
+# A count (defects, testing issues, months): the rules give the sentence for a negative one.
+Count = Annotated[int, Field(le=MAX_COUNT, ge=-MAX_COUNT)]
 
 
 class ModAdd(Model):
     kind: Literal["mod_add"] = "mod_add"
-    mod: str
-    title: str
+    mod: IdText
+    title: TitleText
     system: bool
     approved_on: date | None = None  # None: targeted
-    impacts: list[str] = Field(default_factory=list)
-    documents: list[str] = Field(default_factory=list)
-    costs: dict[CostLine, Decimal] = Field(default_factory=dict)
-    rationale: str | None = None
+    impacts: Annotated[list[TitleText], Field(max_length=MAX_LIST)] = Field(default_factory=list)
+    documents: Annotated[list[RefText], Field(max_length=MAX_LIST)] = Field(default_factory=list)
+    costs: dict[CostLine, Money] = Field(default_factory=dict)
+    rationale: Prose | None = None
     decision_by: date | None = None
     fall_back: date | None = None
 
 
 class ModApprove(Model):
     kind: Literal["mod_approve"] = "mod_approve"
-    mod: str
+    mod: IdText
     on: date
 
 
 class ModRemove(Model):
     kind: Literal["mod_remove"] = "mod_remove"
-    mod: str
-    reason: str
+    mod: IdText
+    reason: Prose
 
 
 class CostsQuote(Model):
     kind: Literal["costs_quote"] = "costs_quote"
-    total: Decimal
+    total: Money
 
 
 class RidDraft(Model):
     kind: Literal["rid_draft"] = "rid_draft"
-    note: str = ""
+    note: Prose = ""
 
 
 class RidBaseline(Model):
     kind: Literal["rid_baseline"] = "rid_baseline"
     published_on: date | None = None
     scope: Literal["system", "documentation", "full"] | None = None
-    note: str = ""
+    note: Prose = ""
 
 
 class NoticeSend(Model):
     kind: Literal["notice_send"] = "notice_send"
     notice: Literal["approval", "12m", "6m", "1m"]
-    mod: str | None = None
+    mod: IdText | None = None
 
 
 class TimetableSet(Model):
     kind: Literal["timetable_set"] = "timetable_set"
-    event: str
+    event: IdText
     on: date
 
 
 class CriterionDefine(Model):
     kind: Literal["criterion_define"] = "criterion_define"
-    key: str
-    text: str
+    key: IdText
+    text: Prose
     group: Literal["operational", "testing", "panel"] = "panel"
 
 
@@ -85,13 +91,13 @@ class ReadinessConfirm(Model):
 
 class TadSubmit(Model):
     kind: Literal["tad_submit"] = "tad_submit"
-    doc: str
+    doc: RefText
     updated: bool = False
 
 
 class TadReview(Model):
     kind: Literal["tad_review"] = "tad_review"
-    comments: str
+    comments: Prose
 
 
 class TadConsult(Model):
@@ -103,7 +109,7 @@ class TadConsult(Model):
 class TadRecommend(Model):
     kind: Literal["tad_recommend"] = "tad_recommend"
     suitable: bool
-    comments: str = ""
+    comments: Prose = ""
 
 
 class TadIncorporate(Model):
@@ -121,7 +127,7 @@ class PhaseReport(Model):
     """`sit report` / `uit report`."""
 
     kind: Literal["sit_report", "uit_report"]
-    doc: str
+    doc: RefText
 
 
 class PhaseRecommend(Model):
@@ -129,7 +135,7 @@ class PhaseRecommend(Model):
 
     kind: Literal["sit_recommend", "uit_recommend"]
     approve: bool
-    comments: str
+    comments: Prose
 
 
 class PhaseApprove(Model):
@@ -152,73 +158,73 @@ class Regression(Model):
     """`regression plans` / `regression results` (PARTY)."""
 
     kind: Literal["regression_plans", "regression_results"]
-    doc: str
+    doc: RefText
 
 
 class EvidenceSubmit(Model):
     kind: Literal["evidence_submit"] = "evidence_submit"
     evidence: Literal["testing", "operational"]
-    doc: str
+    doc: RefText
 
 
 class Recommend(Model):
     kind: Literal["recommend"] = "recommend"
     group: Literal["TAG", "OPSG"]
     go: bool
-    comments: str
+    comments: Prose
 
 
 class DefectsSet(Model):
     kind: Literal["defects_set"] = "defects_set"
-    sev1: int = 0
-    sev2: int = 0
-    sev3: int = 0
-    sev4: int = 0
-    sev5: int = 0
-    resolution_plan: str | None = None
-    testing_issues: int | None = None
-    threshold: int | None = None
+    sev1: Count = 0
+    sev2: Count = 0
+    sev3: Count = 0
+    sev4: Count = 0
+    sev5: Count = 0
+    resolution_plan: RefText | None = None
+    testing_issues: Count | None = None
+    threshold: Count | None = None
 
 
 class CriterionSet(Model):
     kind: Literal["criterion_set"] = "criterion_set"
-    key: str
+    key: IdText
     status: Literal["met", "not_met", "waived"]
-    evidence: str | None = None
-    reason: str | None = None
+    evidence: RefText | None = None
+    reason: Prose | None = None
 
 
 class RiskAdd(Model):
     kind: Literal["risk_add"] = "risk_add"
-    risk: str
-    mitigation: str
-    view: str = ""
+    risk: Prose
+    mitigation: Prose
+    view: Prose = ""
 
 
 class CostsReport(Model):
     """`costs forecast` / `costs spend` / `costs actual` (DCC): a total or line items."""
 
     kind: Literal["costs_forecast", "costs_spend", "costs_actual"]
-    total: Decimal | None = None
-    lines: dict[CostLine, Decimal] = Field(default_factory=dict)
-    commentary: str = ""
+    total: Money | None = None
+    lines: dict[CostLine, Money] = Field(default_factory=dict)
+    commentary: Prose = ""
 
 
 class CostsPeriod(Model):
     kind: Literal["costs_period"] = "costs_period"
-    months: int
+    months: Count
 
 
 class VoteCast(Model):
     kind: Literal["vote"] = "vote"
     go: bool
-    reason: str = ""
+    reason: Prose = ""
 
 
 class RedateRequest(Model):
     kind: Literal["redate_request"] = "redate_request"
     go_live: date
-    reason: str
+    reason: Prose
     mod: str | None = None  # revise one modification's implementation date, not the release's
 
 
@@ -226,7 +232,7 @@ class CancelRequest(Model):
     """SECAS asks the Panel to cancel the release (the Panel decides: release cancel)."""
 
     kind: Literal["cancel_request"] = "cancel_request"
-    reason: str
+    reason: Prose
 
 
 class RedateApprove(Model):
@@ -235,27 +241,27 @@ class RedateApprove(Model):
 
 class Waive(Model):
     kind: Literal["waive"] = "waive"
-    deadline: str
-    reason: str
+    deadline: IdText
+    reason: Prose
 
 
 class AuditorAppoint(Model):
     kind: Literal["auditor_appoint"] = "auditor_appoint"
-    name: str
-    terms: str
+    name: TitleText
+    terms: RefText
 
 
 class AppealLodge(Model):
     kind: Literal["appeal_lodge"] = "appeal_lodge"
-    reasons: str
-    version: str | None = None  # default: the latest open window
+    reasons: Prose
+    version: IdText | None = None  # default: the latest open window
 
 
 class AppealDetermine(Model):
     kind: Literal["appeal_determine"] = "appeal_determine"
     upheld: bool
-    notes: str = ""
-    version: str | None = None  # default: the window referred to the Authority
+    notes: Prose = ""
+    version: IdText | None = None  # default: the window referred to the Authority
 
 
 class GoLiveConfirm(Model):
@@ -265,14 +271,14 @@ class GoLiveConfirm(Model):
 
 class LessonsSubmit(Model):
     kind: Literal["lessons_submit"] = "lessons_submit"
-    doc: str
+    doc: RefText
 
 
 class ReleaseEnd(Model):
     """`release close` / `release cancel` (PANEL)."""
 
     kind: Literal["release_close", "release_cancel"]
-    reason: str = ""
+    reason: Prose = ""
 
 
 Command = Annotated[
@@ -318,6 +324,15 @@ Command = Annotated[
     | ReleaseEnd,
     Field(discriminator="kind"),
 ]
+
+
+register_tags(
+    {
+        kind
+        for model in Command.__origin__.__args__  # type: ignore[attr-defined]
+        for kind in model.model_fields["kind"].annotation.__args__
+    }
+)
 
 
 class ActRequest(Model):

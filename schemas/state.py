@@ -97,6 +97,7 @@ class Delivery(StrEnum):
     QUEUED = "queued"
     SENT = "sent"
     FAILED_RETRYING = "failed-retrying"
+    FAILED = "failed"  # can never be sent (e.g. no valid recipient); SECAS is told
 
 
 class ScopedModification(Model):
@@ -138,6 +139,7 @@ class SentNotice(Model):
     notice: str | None = None  # 12m, 6m, 1m, approval
     detail: str = ""
     scope: NoticeScope | None = None  # 12m and 6m notices: the scope and cut-off dates
+    error: str = ""  # why it could not be sent, when delivery is failed
 
 
 class AuditEntry(Model):
@@ -145,7 +147,7 @@ class AuditEntry(Model):
     at: datetime
     actor: str
     command: str
-    outcome: str = "accepted"  # accepted | refused
+    outcome: str = "accepted"  # accepted | refused | ignored (a message not taken on its word)
     detail: str = ""
 
 
@@ -362,3 +364,10 @@ class ReleaseState(Model):
     notices: list[SentNotice] = Field(default_factory=list)
     actual: dict[str, date] = Field(default_factory=dict)  # timetable event -> when it happened
     runs: int = 1  # workflow runs so far (a long release continues as new several times)
+    # Refused or ignored messages are audited up to a budget, then only counted, so hostile
+    # input cannot grow the record without bound.
+    refusals_recorded: int = 0
+    refusals_unrecorded: int = 0
+    # The first audit seq at which the store was found to disagree with this release (a reset).
+    audit_diverged_at: int | None = None
+    ended_by_operator: str = ""  # how an operator ended it (e.g. a Temporal cancel), if one did

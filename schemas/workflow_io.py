@@ -93,6 +93,8 @@ class PanelInput(Model):
     audit: list[AuditEntry] = Field(default_factory=list)
     clock_offset_seconds: float = 0.0
     max_history_events: int = 1800
+    # How often the register is reconciled with Temporal (0: never, as in rehearsals).
+    reconcile_every_hours: float = 24.0
 
 
 class PanelView(Model):
@@ -109,6 +111,9 @@ class AppealWindowInput(Model):
     published_on: date
     closes_on: date
     clock_offset_seconds: float = 0.0
+    # The release decides the window's outcome from its own record (it started the window
+    # after that change): the window only times the close and nudges the release.
+    release_decides: bool = False
 
 
 class Determination(Model):
@@ -124,6 +129,7 @@ class AppealOutcome(Model):
     status: AppealStatus
     appeals: int = 0
     notes: str = ""
+    hint_only: bool = False  # "look at your record of this window": claims nothing
 
 
 class AppealWindowView(Model):
@@ -146,6 +152,57 @@ class NoticeReceipt(Model):
     key: str
     recipients: list[str] = Field(default_factory=list)
     delivered_at: datetime | None = None
+
+
+class PanelFreezesRequest(Model):
+    """The `read_panel_freezes` activity's argument: where the Panel's own list is."""
+
+    panel_workflow_id: str
+
+
+class DescribeRequest(Model):
+    """The `describe_release` activity's argument."""
+
+    workflow_id: str
+
+
+class ReleaseRunState(Model):
+    """What Temporal says of a release's workflow (the `describe_release` activity's answer)."""
+
+    workflow_id: str
+    found: bool
+    is_release: bool = False
+    running: bool = False
+    status: str = ""  # Temporal's status name: RUNNING, COMPLETED, TERMINATED, CANCELED, ...
+    closed_at: datetime | None = None
+
+
+class UnfinishedRelease(Model):
+    """A register row with no final record and no operator finding yet."""
+
+    release_id: str
+    name: str
+    go_live: date
+
+
+class OperatorFinding(Model):
+    """A release whose workflow an operator ended outside the rules, found by reconciliation."""
+
+    release_id: str
+    name: str
+    go_live: date
+    how: str
+
+
+class ReconcileResult(Model):
+    checked: int = 0
+    findings: list[OperatorFinding] = Field(default_factory=list)
+
+
+class RecordReceipt(Model):
+    """What `record_release` found: audit seqs the store already held with other content."""
+
+    diverged: list[int] = Field(default_factory=list)
 
 
 class RecordRequest(Model):

@@ -16,11 +16,12 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import (
     Client,
     TLSConfig,
+    WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
@@ -167,9 +168,17 @@ class Deployment:
     clock: Clock
     panel_id: str = PANEL_WORKFLOW_ID
     max_history_events: int = 1800
+    max_history_bytes: int | None = None  # None: the release's own default (ReleaseInput)
     policy: Policy | None = None
     hold_for_appeal_windows: bool = False  # True on the time-skipping test server only
     notice_heartbeat_seconds: float = 30.0
+    # `status` of a release Temporal no longer holds reads the register in the data dir; a
+    # rehearsal has no data dir of its own and must not read (or create) the user's.
+    register_fallback: bool = True
+    reconcile_every_hours: float = 24.0  # the Panel's sweep of the register (0 in rehearsals)
+    # A rehearsal's server is throwaway (in tests, shared by many rehearsals of the same ids);
+    # everywhere else a release id is never reused.
+    reuse_ids: bool = False
 
     # -- the Panel ---------------------------------------------------------------------------
 
@@ -178,7 +187,9 @@ class Deployment:
         return await self.client.start_workflow(
             PanelWorkflow.run,
             PanelInput(
-                clock_offset_seconds=self.clock.seconds, max_history_events=self.max_history_events
+                clock_offset_seconds=self.clock.seconds,
+                max_history_events=self.max_history_events,
+                reconcile_every_hours=self.reconcile_every_hours,
             ),
             id=self.panel_id,
             task_queue=self.task_queue,
@@ -252,18 +263,43 @@ class Deployment:
                     panel_workflow_id=self.panel_id,
                     hold_for_appeal_windows=self.hold_for_appeal_windows,
                     notice_heartbeat_seconds=self.notice_heartbeat_seconds,
+                    **(
+                        {"max_history_bytes": self.max_history_bytes}
+                        if self.max_history_bytes is not None
+                        else {}
+                    ),
                 ),
                 id=release_workflow_id(plan.id),
                 task_queue=self.task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                # A release id is never reused, even once its release has ended.
+                id_reuse_policy=(
+                    WorkflowIDReusePolicy.ALLOW_DUPLICATE
+                    if self.reuse_ids
+                    else WorkflowIDReusePolicy.REJECT_DUPLICATE
+                ),
                 search_attributes=initial_search_attributes(plan.type.value, london(plan.go_live)),
             )
         except WorkflowAlreadyStartedError:
-            raise Refused(
-                f"Release {plan.id} already exists; see it with `sec-release status {plan.id}` "
-                "(a release is never created twice)."
-            ) from None
+            raise Refused(await self._taken(plan.id)) from None
         return await handle.query(ReleaseWorkflow.status)
+
+    async def _taken(self, release_id: str) -> str:
+        """Why a release id cannot be created: it exists, or existed and has ended."""
+        see = f"see it with `sec-release status {release_id}`"
+        try:
+            found = await self.handle(release_id).describe()
+        except RPCError:
+            found = None
+        if found is None or found.status == WorkflowExecutionStatus.RUNNING:
+            return f"Release {release_id} already exists; {see} (a release is never created twice)."
+        ended = found.close_time.date().isoformat() if found.close_time else "?"
+        how = (found.status.name.lower() if found.status else "ended").replace("_", " ")
+        return (
+            f"Release {release_id} existed and has ended ({how} on {ended}); a release id is "
+            f"never reused, so its record stays unambiguous ({see}). An ad hoc release takes "
+            "its own day as its id (e.g. --ad-hoc with an id like 2028-02-24)."
+        )
 
     def handle(self, release_id: str) -> WorkflowHandle[ReleaseWorkflow, ReleaseResult]:
         return self.client.get_workflow_handle_for(
@@ -293,9 +329,7 @@ class Deployment:
     async def signal(self, release_id: str, actor: Actor, command: Command) -> None:
         """The same command, fire-and-forget (a refusal lands in the audit trail)."""
         try:
-            await self.handle(release_id).signal(
-                ReleaseWorkflow.act_signal, ActRequest(actor=actor, command=command)
-            )
+            await self.handle(release_id).signal("act", ActRequest(actor=actor, command=command))
         except RPCError as exc:
             raise _missing(release_id, exc) from None
 

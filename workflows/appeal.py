@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import TypeVar
 
 from temporalio import workflow
+from temporalio.common import RawValue
 
 with workflow.unsafe.imports_passed_through():
     from rules.escalation import lapse_moment
+    from schemas.base import Model
     from schemas.state import Appeal, AppealStatus
     from schemas.workflow_io import (
         AppealOutcome,
@@ -16,6 +19,8 @@ with workflow.unsafe.imports_passed_through():
         AppealWindowView,
         Determination,
     )
+
+M = TypeVar("M", bound=Model)
 
 
 @workflow.defn
@@ -29,6 +34,12 @@ class AppealWindowWorkflow:
 
     Handlers: signals `lodge` (`Appeal`), `determine` (`Determination`), `release_ended`;
     query `window` (`AppealWindowView`).
+
+    A window started with `release_decides` (every window a current release starts) is only
+    the clock: the release records appeals and determinations itself and closes the window
+    from its own record, so the signals above are ignored (nobody can end the window early or
+    change its outcome by signalling it) and the report at the close is a hint that claims
+    nothing. Windows started before that change keep the old behaviour.
     """
 
     @workflow.init
@@ -50,6 +61,10 @@ class AppealWindowWorkflow:
             closing = asyncio.create_task(self._close_after(remaining))
             await workflow.wait_condition(lambda: self._closed or self._ended)
             del closing
+        if self._input.release_decides:
+            # Only the release knows the outcome; this says "the window has closed".
+            await self._report(hint_only=True)
+            return self.window()
         if self._ended:
             return self.window()
         if not self._appeals:
@@ -70,13 +85,14 @@ class AppealWindowWorkflow:
         await workflow.sleep(remaining, summary="appeal window closes")
         self._closed = True
 
-    async def _report(self) -> None:
+    async def _report(self, *, hint_only: bool = False) -> None:
         notes = self._determination.notes if self._determination else ""
         outcome = AppealOutcome(
             version=self._input.version,
             status=self._status,
             appeals=len(self._appeals),
             notes=notes,
+            hint_only=hint_only,
         )
         try:
             await workflow.get_external_workflow_handle(self._input.parent_workflow_id).signal(
@@ -87,19 +103,38 @@ class AppealWindowWorkflow:
                 "could not report %s to %s: %s", self._status, self._input.parent_workflow_id, exc
             )
 
-    @workflow.signal
-    def lodge(self, appeal: Appeal) -> None:
-        if self._status is AppealStatus.OPEN:
+    @workflow.signal(name="lodge")
+    def lodge(self, raw: RawValue) -> None:
+        if self._input.release_decides:
+            return  # the release holds the appeals; a signal here changes nothing
+        appeal = self._read(raw, Appeal)
+        if appeal is not None and self._status is AppealStatus.OPEN:
             self._appeals.append(appeal)
 
-    @workflow.signal
-    def determine(self, determination: Determination) -> None:
-        if self._status is AppealStatus.REFERRED and self._determination is None:
+    @workflow.signal(name="determine")
+    def determine(self, raw: RawValue) -> None:
+        if self._input.release_decides:
+            return  # the release applies the Authority's determination itself
+        determination = self._read(raw, Determination)
+        if (
+            determination is not None
+            and self._status is AppealStatus.REFERRED
+            and self._determination is None
+        ):
             self._determination = determination
 
-    @workflow.signal
+    @workflow.signal(name="release_ended")
     def release_ended(self) -> None:
+        if self._input.release_decides:
+            return  # the window runs its 10 Working Days whatever a signal says
         self._ended = True
+
+    def _read(self, raw: RawValue, model: type[M]) -> M | None:
+        try:
+            return workflow.payload_converter().from_payload(raw.payload, model)
+        except Exception as exc:
+            workflow.logger.warning("unreadable signal to appeal window dropped: %s", exc)
+            return None
 
     @workflow.query
     def window(self) -> AppealWindowView:

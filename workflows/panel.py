@@ -2,26 +2,40 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
+from temporalio.common import RawValue, RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from rules import limits
     from rules.errors import Refused
     from rules.permissions import check_permission
     from rules.release_calendar import check_freeze, long_date
-    from schemas.state import AuditEntry, Freeze
+    from schemas.state import AuditEntry, Freeze, SentNotice
+    from schemas.text import excerpt
     from schemas.workflow_io import (
+        DescribeRequest,
         FreezeRequest,
         FreezeSync,
+        NoticeReceipt,
+        NoticeRequest,
+        OperatorFinding,
         PanelInput,
         PanelView,
+        ReconcileResult,
         RegisterRelease,
+        ReleaseRunState,
     )
 
 MAX_FREEZES = 100
+MAX_PENDING_CHECKS = 200
+RELEASE_PREFIX = "release/"
+# Registrations are hints checked against Temporal (is it a running release?), and a daily
+# sweep reconciles the register with what Temporal holds. Runs from before keep the old way.
+VERIFY = "panel-verifies-registrations"
 
 
 @workflow.defn
@@ -30,8 +44,15 @@ class PanelWorkflow:
 
     It records change freezes (`freeze_add` update, PANEL only) and knows the open releases
     (signals `register` / `unregister` from each release). Whenever the freezes change, and to
-    each release that registers, it signals `freezes` with the full list, so every release's
-    validators know every freeze without I/O. Query `view` (`PanelView`).
+    each release that registers, it signals `freezes`, so every release's validators know every
+    freeze without I/O. Query `view` (`PanelView`).
+
+    Nothing it is sent is taken on its word: `register` and `unregister` are checked against
+    Temporal (a running `ReleaseWorkflow`, or one that has ended) through the
+    `describe_release` activity, and a signal that does not hold is audited as ignored; the
+    `freezes` signal it sends is a hint on which each release reads this workflow's own list.
+    Once a day (`reconcile_every_hours`) it reconciles the register with Temporal: a release
+    an operator terminated or deleted is marked in the register, and SECAS is told.
     """
 
     @workflow.init
@@ -42,28 +63,41 @@ class PanelWorkflow:
         self._audit: list[AuditEntry] = list(input.audit)
         self._outbox: list[str] = []  # workflow ids to send the freezes to
         self._offset = timedelta(seconds=input.clock_offset_seconds)
+        self._checks: list[tuple[str, str]] = []  # (register | unregister, workflow id)
+        self._sweeps: set[asyncio.Task[None]] = set()
+
+    @property
+    def _verify(self) -> bool:
+        return workflow.patched(VERIFY)
 
     @workflow.run
     async def run(self, input: PanelInput) -> None:
+        if self._verify and input.reconcile_every_hours > 0:
+            sweep = asyncio.create_task(self._reconcile_daily(input.reconcile_every_hours))
+            self._sweeps.add(sweep)
         while True:
             await workflow.wait_condition(
-                lambda: bool(self._outbox) or self._should_continue_as_new()
+                lambda: bool(self._outbox) or bool(self._checks) or self._should_continue_as_new()
             )
+            while self._checks:
+                kind, workflow_id = self._checks.pop(0)
+                await self._verify_registration(kind, workflow_id)
             while self._outbox:
                 target = self._outbox.pop(0)
                 await self._push(target)
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
+                # Everything the run was given is carried, so a new field cannot reset.
                 workflow.continue_as_new(
-                    PanelInput(
-                        freezes=self._freezes,
-                        releases=[
-                            RegisterRelease(release_id=k, workflow_id=v)
-                            for k, v in self._releases.items()
-                        ],
-                        audit=self._audit[-500:],
-                        clock_offset_seconds=self._input.clock_offset_seconds,
-                        max_history_events=self._input.max_history_events,
+                    self._input.model_copy(
+                        update={
+                            "freezes": self._freezes,
+                            "releases": [
+                                RegisterRelease(release_id=k, workflow_id=v)
+                                for k, v in self._releases.items()
+                            ],
+                            "audit": self._audit[-500:],
+                        }
                     )
                 )
 
@@ -73,6 +107,98 @@ class PanelWorkflow:
             info.is_continue_as_new_suggested()
             or info.get_current_history_length() >= self._input.max_history_events
         )
+
+    def _now(self) -> datetime:
+        return workflow.now() + self._offset
+
+    def _note(self, actor: str, command: str, detail: str, outcome: str = "accepted") -> None:
+        seq = self._audit[-1].seq + 1 if self._audit else 1
+        self._audit.append(
+            AuditEntry(
+                seq=seq,
+                at=self._now(),
+                actor=actor,
+                command=command,
+                outcome=outcome,
+                detail=excerpt(detail, 600),
+            )
+        )
+
+    async def _describe(self, workflow_id: str) -> ReleaseRunState:
+        run: ReleaseRunState = await workflow.execute_activity(
+            "describe_release",
+            DescribeRequest(workflow_id=workflow_id),
+            result_type=ReleaseRunState,
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
+        )
+        return run
+
+    async def _verify_registration(self, kind: str, workflow_id: str) -> None:
+        """Believe a registration only if Temporal agrees; audit it as ignored otherwise."""
+        run = await self._describe(workflow_id)
+        release_id = workflow_id.removeprefix(RELEASE_PREFIX)
+        if kind == "register":
+            if run.is_release and run.running:
+                self._releases[release_id] = workflow_id
+                self._outbox.append(workflow_id)
+                return
+            why = "it is not a running release" if run.found else "no such workflow exists"
+        else:
+            if not run.running:
+                self._releases.pop(release_id, None)
+                return
+            why = "that release is still running"
+        self._note(
+            "unknown sender",
+            f"signal {kind}",
+            f"Ignored: {kind} of {workflow_id}: {why}.",
+            outcome="ignored",
+        )
+
+    async def _reconcile_daily(self, every_hours: float) -> None:
+        """Each day: find releases an operator ended outside the rules, and tell SECAS."""
+        while True:
+            await workflow.sleep(timedelta(hours=every_hours), summary="daily reconciliation")
+            result: ReconcileResult = await workflow.execute_activity(
+                "reconcile_register",
+                result_type=ReconcileResult,
+                start_to_close_timeout=timedelta(minutes=10),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=30)),
+            )
+            for finding in result.findings:
+                self._releases.pop(finding.release_id, None)
+                self._note("sec-release", "reconcile", f"{finding.name}: {finding.how}.")
+                await self._tell_secas(finding)
+
+    async def _tell_secas(self, finding: OperatorFinding) -> None:
+        notice = SentNotice(
+            key=f"{finding.release_id}/operator/ended",
+            kind="decision",
+            at=self._now(),
+            subject=excerpt(f"{finding.name}: its workflow was {finding.how}", 200),
+            to=["SECAS", "PANEL_CHAIR"],
+            detail=(
+                f"The {finding.name} has no final record: its workflow was {finding.how}. "
+                "The register keeps what it last recorded; no Panel decision ended it."
+            ),
+        )
+        request = NoticeRequest(
+            release_id=finding.release_id,
+            release_name=finding.name,
+            go_live=finding.go_live,
+            notice=notice,
+        )
+        try:
+            await workflow.execute_activity(
+                "send_notice",
+                request,
+                result_type=NoticeReceipt,
+                start_to_close_timeout=timedelta(minutes=2),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=30)),
+            )
+        except ActivityError as exc:
+            workflow.logger.warning("could not tell SECAS of %s: %s", finding.release_id, exc)
 
     async def _push(self, workflow_id: str) -> None:
         try:
@@ -105,14 +231,8 @@ class PanelWorkflow:
             raise ApplicationError(exc.sentence, type="Refused", non_retryable=True) from exc
         self._freezes.append(freeze)
         self._freezes.sort(key=lambda f: (f.start, f.end))
-        now = workflow.now() + self._offset
-        seq = self._audit[-1].seq + 1 if self._audit else 1
         detail = f"{freeze.start.isoformat()} to {freeze.end.isoformat()}: {freeze.reason}"
-        self._audit.append(
-            AuditEntry(
-                seq=seq, at=now, actor=str(request.actor), command="freeze add", detail=detail
-            )
-        )
+        self._note(str(request.actor), "freeze add", detail)
         self._outbox += [w for w in self._releases.values() if w not in self._outbox]
         return (
             f"Change freeze from {long_date(freeze.start)} to {long_date(freeze.end)} recorded; "
@@ -126,14 +246,44 @@ class PanelWorkflow:
         except Refused as exc:
             raise ApplicationError(exc.sentence, type="Refused", non_retryable=True) from exc
 
-    @workflow.signal
-    def register(self, release: RegisterRelease) -> None:
-        self._releases[release.release_id] = release.workflow_id
-        self._outbox.append(release.workflow_id)
+    @workflow.signal(name="register")
+    def register(self, raw: RawValue) -> None:
+        """A release says it started (checked against Temporal before it counts)."""
+        self._hear("register", raw)
 
-    @workflow.signal
-    def unregister(self, release: RegisterRelease) -> None:
-        self._releases.pop(release.release_id, None)
+    @workflow.signal(name="unregister")
+    def unregister(self, raw: RawValue) -> None:
+        """A release says it ended (checked against Temporal before it counts)."""
+        self._hear("unregister", raw)
+
+    def _hear(self, kind: str, raw: RawValue) -> None:
+        try:
+            release = workflow.payload_converter().from_payload(raw.payload, RegisterRelease)
+        except Exception:
+            if self._verify:
+                self._note("unknown sender", f"signal {kind}", "Ignored: unreadable.", "ignored")
+            return
+        if not self._verify:  # runs from before this change
+            if kind == "register":
+                self._releases[release.release_id] = release.workflow_id
+                self._outbox.append(release.workflow_id)
+            else:
+                self._releases.pop(release.release_id, None)
+            return
+        workflow_id = release.workflow_id
+        if not workflow_id.startswith(RELEASE_PREFIX) or len(workflow_id) > 120:
+            self._note(
+                "unknown sender",
+                f"signal {kind}",
+                f"Ignored: {excerpt(workflow_id, 120)} is not a release's workflow id.",
+                "ignored",
+            )
+            return
+        if (kind, workflow_id) in self._checks:
+            return
+        if len(self._checks) >= MAX_PENDING_CHECKS:
+            return  # a flood: what matters is checked by the daily sweep
+        self._checks.append((kind, workflow_id))
 
     @workflow.query
     def view(self) -> PanelView:

@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import RawValue, RetryPolicy, SearchAttributePair, TypedSearchAttributes
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from rules import lifecycle
+    from pydantic import ValidationError
+
+    from rules import boundary, lifecycle
     from rules.audit import audit
     from rules.context import Context
     from rules.errors import Refused
@@ -22,8 +24,16 @@ with workflow.unsafe.imports_passed_through():
     from rules.status import build_status, has_lapsed, owing_roles
     from rules.tracking import is_ended, next_wake, refresh_deadlines, tick
     from schemas.commands import ActRequest, ActResult
-    from schemas.state import AppealStatus, AppealWindow, Delivery, ReleaseState, SentNotice
+    from schemas.state import (
+        AppealStatus,
+        AppealWindow,
+        Delivery,
+        Freeze,
+        ReleaseState,
+        SentNotice,
+    )
     from schemas.status import ReleaseStatus
+    from schemas.text import MAX_PAYLOAD_BYTES, excerpt, sentence_of
     from schemas.workflow_io import (
         AppealOutcome,
         AppealWindowInput,
@@ -32,6 +42,8 @@ with workflow.unsafe.imports_passed_through():
         FreezeSync,
         NoticeReceipt,
         NoticeRequest,
+        PanelFreezesRequest,
+        RecordReceipt,
         RecordRequest,
         RegisterRelease,
         ReleaseInput,
@@ -54,6 +66,36 @@ ACTIVITY_TIMEOUT = timedelta(minutes=2)
 DETERMINED = (AppealStatus.UPHELD, AppealStatus.OVERTURNED)
 AUDIT_SENDS = "audit-reminders-and-escalations"
 RECORD_LOCALLY = "record-release-as-local-activity"
+# Messages between our own workflows are hints, never facts: the release closes its appeal
+# windows from its own record and clock, applies determinations itself, and reads the Panel's
+# freezes from the Panel workflow. Runs started before this change keep the old way.
+APPEAL_TRUTH = "appeal-windows-decided-by-the-release"
+FREEZE_TRUTH = "freezes-read-from-the-panel"
+# Continue-as-new for size counts what a run has grown by, never what it started with.
+GROWTH_NOT_SIZE = "continue-as-new-on-growth"
+UNDELIVERABLE = "Undeliverable"
+# A run never continues as new for size before this many events, whatever its size.
+MIN_EVENTS_BEFORE_CONTINUING = 100
+
+
+def read_request(raw: RawValue) -> ActRequest:
+    """Decode one command from its payload, refusing oversized or malformed input in a sentence.
+
+    The size is checked before anything is decoded; the models carry every other limit.
+    """
+    size = len(raw.payload.data)
+    if size > MAX_PAYLOAD_BYTES:
+        raise Refused(
+            f"The command is {size:,} bytes long; the limit is {MAX_PAYLOAD_BYTES:,} bytes."
+        )
+    try:
+        return workflow.payload_converter().from_payload(raw.payload, ActRequest)
+    except ValidationError as exc:
+        raise Refused(sentence_of(exc)) from None
+    except Exception as exc:  # not JSON, wrong encoding, ...
+        raise Refused(
+            f"The command could not be read ({excerpt(str(exc), 120)}); send an ActRequest as JSON."
+        ) from None
 
 
 def refusal(exc: Refused) -> ApplicationError:
@@ -112,6 +154,22 @@ class ReleaseWorkflow:
         self._waited_enough = False
         self._stopping = False  # set before continue-as-new: start no new activity
         self._windows: set[str] = set()  # appeal windows this run started, still running
+        self._size_key: tuple[int, int, int] = (-1, -1, -1)
+        self._size = 0
+        self._freezes_stale = False
+        self._freeze_claims: list[RawValue] = []  # what freezes signals said, to audit the false
+        self._start_bytes = 0
+        self._growth_not_size = False
+
+    # -- behaviour that changed under running releases ---------------------------------------
+
+    @property
+    def _appeal_truth(self) -> bool:
+        return workflow.patched(APPEAL_TRUTH)
+
+    @property
+    def _freeze_truth(self) -> bool:
+        return workflow.patched(FREEZE_TRUTH)
 
     # -- the business clock ------------------------------------------------------------------
 
@@ -125,6 +183,8 @@ class ReleaseWorkflow:
 
     @workflow.run
     async def run(self, input: ReleaseInput) -> ReleaseResult:
+        self._growth_not_size = workflow.patched(GROWTH_NOT_SIZE)
+        self._start_bytes = workflow.info().get_current_history_size()
         if input.state is None:
             await self._signal(
                 input.panel_workflow_id,
@@ -133,22 +193,43 @@ class ReleaseWorkflow:
             )
         deliveries = asyncio.create_task(self._deliver_notices())
         records = asyncio.create_task(self._record())
+        if self._freeze_truth:
+            self._spawn(self._read_freezes())
+        try:
+            await self._live(deliveries, records)
+        except asyncio.CancelledError:
+            # `temporal workflow cancel`: the release records that an operator ended it, tells
+            # SECAS and the Panel, files its record, and then ends as cancelled.
+            boundary.cancelled_by_operator(self._state, self._ctx())
+            await self._finish(input, deliveries, records)
+            raise
+        return await self._finish(input, deliveries, records)
+
+    async def _live(self, *loops: asyncio.Task[None]) -> None:
+        """Sleep until the next thing due, wake for commands, until the release has ended."""
         while True:
             now = self._now()
+            if self._appeal_truth:
+                boundary.close_due_windows(self._state, Context(now))
             # Reminders and escalations join the audit trail; releases that started before this
             # change keep the old behaviour when they replay.
             tick(self._state, now, audit_sends=workflow.patched(AUDIT_SENDS))
             self._sync_search_attributes(now)
             if is_ended(self._state):
-                break
+                return
             if self._should_continue_as_new():
-                await self._continue_as_new(deliveries, records)
+                await self._continue_as_new(*loops)
             wake = next_wake(self._state, now)
             if wake is not None:
                 self._set_alarm(wake, "next deadline event")
             self._dirty = False
             await workflow.wait_condition(lambda: self._dirty or self._should_continue_as_new())
-        # Ended: let every notice and record go out, then file the full record and stop.
+
+    async def _finish(
+        self, input: ReleaseInput, deliveries: asyncio.Task[None], records: asyncio.Task[None]
+    ) -> ReleaseResult:
+        """Ended: let every notice and record go out, then file the full record and stop."""
+        self._sync_search_attributes(self._now())
         await workflow.wait_condition(lambda: self._all_delivered() and self._all_recorded())
         await self._hold_for_appeal_windows()
         final = build_status(self._state, self._now())
@@ -191,10 +272,22 @@ class ReleaseWorkflow:
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
+        length = info.get_current_history_length()
+        size = info.get_current_history_size()
+        if not self._growth_not_size:
+            return (
+                info.is_continue_as_new_suggested()
+                or length >= self._input.max_history_events
+                or size >= self._input.max_history_bytes
+            )
+        # A run that has just started never continues as new again for size: a large carried
+        # state would otherwise make every new run continue at once, for ever.
+        if length < MIN_EVENTS_BEFORE_CONTINUING:
+            return False
         return (
             info.is_continue_as_new_suggested()
-            or info.get_current_history_length() >= self._input.max_history_events
-            or info.get_current_history_size() >= self._input.max_history_bytes
+            or length >= self._input.max_history_events
+            or size - self._start_bytes >= self._input.max_history_bytes
         )
 
     async def _continue_as_new(self, *loops: asyncio.Task[None]) -> None:
@@ -210,23 +303,20 @@ class ReleaseWorkflow:
         for loop in loops:
             loop.cancel()
         self._state.runs += 1
+        # Everything the run was given is carried, so a new input field cannot silently reset.
         workflow.continue_as_new(
-            ReleaseInput(
-                state=self._state,
-                clock_offset_seconds=self._input.clock_offset_seconds,
-                max_history_events=self._input.max_history_events,
-                max_history_bytes=self._input.max_history_bytes,
-                recorded_seq=self._recorded_seq,
-                panel_workflow_id=self._input.panel_workflow_id,
-                hold_for_appeal_windows=self._input.hold_for_appeal_windows,
-                notice_heartbeat_seconds=self._input.notice_heartbeat_seconds,
+            self._input.model_copy(
+                update={"create": None, "state": self._state, "recorded_seq": self._recorded_seq}
             )
         )
 
     # -- notices, one at a time in order ---------------------------------------------------------
 
     def _next_undelivered(self) -> SentNotice | None:
-        return next((n for n in self._state.notices if n.delivery is not Delivery.SENT), None)
+        return next(
+            (n for n in self._state.notices if n.delivery not in (Delivery.SENT, Delivery.FAILED)),
+            None,
+        )
 
     def _all_delivered(self) -> bool:
         return self._next_undelivered() is None
@@ -246,16 +336,25 @@ class ReleaseWorkflow:
                 go_live=self._state.go_live,
                 notice=notice,
             )
-            await workflow.execute_activity(
-                "send_notice",
-                request,
-                result_type=NoticeReceipt,
-                start_to_close_timeout=ACTIVITY_TIMEOUT,
-                heartbeat_timeout=timedelta(seconds=self._input.notice_heartbeat_seconds),
-                retry_policy=RETRY_FOR_EVER,
-                summary=notice.subject[:200],
-            )
-            notice.delivery = Delivery.SENT
+            try:
+                await workflow.execute_activity(
+                    "send_notice",
+                    request,
+                    result_type=NoticeReceipt,
+                    start_to_close_timeout=ACTIVITY_TIMEOUT,
+                    heartbeat_timeout=timedelta(seconds=self._input.notice_heartbeat_seconds),
+                    retry_policy=RETRY_FOR_EVER,
+                    summary=excerpt(notice.subject, 200),
+                )
+            except ActivityError as exc:
+                cause = exc.cause
+                if not (isinstance(cause, ApplicationError) and cause.type == UNDELIVERABLE):
+                    raise
+                # It can never be sent: mark it, tell SECAS, and go on with the next notice.
+                boundary.undeliverable(self._state, self._ctx(), notice.key, cause.message)
+                self._dirty = True
+            else:
+                notice.delivery = Delivery.SENT
             self._delivering = None
 
     # -- the register and audit trail in the store -------------------------------------------
@@ -291,31 +390,40 @@ class ReleaseWorkflow:
         # spares the server a task per accepted command. If the store is away, a regular activity
         # takes over and retries until it is back (a local one would hold the workflow task).
         # Runs started before this change keep the old way.
+        receipt: RecordReceipt | None
         if workflow.patched(RECORD_LOCALLY):
             try:
-                await workflow.execute_local_activity(
+                receipt = await workflow.execute_local_activity(
                     "record_release",
                     request,
+                    result_type=RecordReceipt | None,  # type: ignore[arg-type]
                     start_to_close_timeout=timedelta(seconds=20),
                     retry_policy=RetryPolicy(
                         maximum_attempts=2, initial_interval=timedelta(seconds=1)
                     ),
                 )
             except ActivityError:
-                await self._record_durably(request)
+                receipt = await self._record_durably(request)
         else:
-            await self._record_durably(request)
+            receipt = await self._record_durably(request)
         if request.audit:
             self._recorded_seq = max(self._recorded_seq, request.audit[-1].seq)
+        # The store held other entries under these numbers: the workflow was reset.
+        if receipt is not None and boundary.audit_diverged(
+            self._state, self._ctx(), receipt.diverged
+        ):
+            self._dirty = True
         self._recording = False
 
-    async def _record_durably(self, request: RecordRequest) -> None:
-        await workflow.execute_activity(
+    async def _record_durably(self, request: RecordRequest) -> RecordReceipt | None:
+        receipt: RecordReceipt | None = await workflow.execute_activity(
             "record_release",
             request,
+            result_type=RecordReceipt | None,  # type: ignore[arg-type]
             start_to_close_timeout=ACTIVITY_TIMEOUT,
             retry_policy=RETRY_FOR_EVER,
         )
+        return receipt
 
     # -- search attributes -----------------------------------------------------------------------
 
@@ -344,10 +452,11 @@ class ReleaseWorkflow:
     # -- commands --------------------------------------------------------------------------------
 
     @workflow.update(name="act")
-    async def act(self, request: ActRequest) -> ActResult:
-        """Apply one lifecycle command (validated first by `validate_act`)."""
+    async def act(self, raw: RawValue) -> ActResult:
+        """Apply one lifecycle command (`ActRequest`, validated first by `validate_act`)."""
         ctx = self._ctx()
         try:
+            request = read_request(raw)
             outcome = lifecycle.apply(self._state, request.actor, request.command, ctx)
         except Refused as exc:  # a race with another handler since validation
             raise refusal(exc) from exc
@@ -360,20 +469,57 @@ class ReleaseWorkflow:
         )
 
     @act.validator
-    def validate_act(self, request: ActRequest) -> None:
+    def validate_act(self, raw: RawValue) -> None:
         try:
+            request = self._admit(raw)
             lifecycle.validate(self._state, request.actor, request.command, self._ctx())
         except Refused as exc:
             raise refusal(exc) from exc
 
+    def _admit(self, raw: RawValue) -> ActRequest:
+        """The command, read within its size, if the release has room to record it."""
+        request = read_request(raw)
+        full = boundary.check_room(self._state_bytes(), len(raw.payload.data))
+        if full:
+            raise Refused(full)
+        return request
+
+    def _state_bytes(self) -> int:
+        """The state's size as JSON, recomputed only when its record has grown."""
+        state = self._state
+        key = (len(state.audit), len(state.notices), len(state.modifications))
+        if key != self._size_key:
+            self._size_key = key
+            self._size = len(state.model_dump_json())
+        return self._size
+
     @workflow.signal(name="act")
-    async def act_signal(self, request: ActRequest) -> None:
-        """The same commands, fire-and-forget: a refusal is recorded in the audit trail."""
+    async def act_signal(self, raw: RawValue) -> None:
+        """The same commands, fire-and-forget: a refusal is recorded in the audit trail.
+
+        Refusals are audited with bounded excerpts, up to a budget (then counted), so a flood
+        of hostile signals cannot grow the release's record without bound.
+        """
         ctx = self._ctx()
+        try:
+            request = self._admit(raw)
+        except Refused as exc:
+            boundary.record_refusal(
+                self._state, ctx, "unknown", "unreadable command", exc.sentence, outcome="refused"
+            )
+            self._dirty = True
+            return
         try:
             lifecycle.validate(self._state, request.actor, request.command, ctx)
         except Refused as exc:
-            lifecycle.refuse_signal(self._state, request.actor, request.command, ctx, exc.sentence)
+            boundary.record_refusal(
+                self._state,
+                ctx,
+                str(request.actor),
+                lifecycle.command_line(request.command),
+                exc.sentence,
+                outcome="refused",
+            )
             self._dirty = True
             return
         outcome = lifecycle.apply(self._state, request.actor, request.command, ctx)
@@ -389,6 +535,11 @@ class ReleaseWorkflow:
                     await self._signal(self._window_id(version), "lodge", appeal)
                 case lifecycle.ForwardDetermination(version=version, upheld=upheld, notes=notes):
                     determination = Determination(upheld=upheld, notes=notes, on=ctx.today)
+                    if self._appeal_truth:
+                        # The release holds the determination; the window is only told.
+                        boundary.determine_appeal(self._state, version, upheld, notes, ctx)
+                        await self._signal(self._window_id(version), "determine", determination)
+                        continue
                     delivered = await self._signal(
                         self._window_id(version), "determine", determination
                     )
@@ -402,6 +553,8 @@ class ReleaseWorkflow:
                         lifecycle.apply_appeal_outcome(self._state, version, status, notes, ctx)
                         refresh_deadlines(self._state, ctx.now)
                 case lifecycle.ReleaseEnded():
+                    if self._appeal_truth:
+                        continue  # windows end by their own clock; nothing to tell them
                     for window in self._state.appeals:
                         if window.status in (AppealStatus.OPEN, AppealStatus.REFERRED):
                             await self._signal(window.workflow_id, "release_ended", None)
@@ -425,6 +578,7 @@ class ReleaseWorkflow:
                     published_on=window.published_on,
                     closes_on=window.closes_on,
                     clock_offset_seconds=self._input.clock_offset_seconds,
+                    release_decides=self._appeal_truth,
                 ),
                 id=workflow_id,
                 # The window outlives this run when the release continues as new.
@@ -465,16 +619,97 @@ class ReleaseWorkflow:
 
     # -- messages from the Panel and from appeal windows ---------------------------------------
 
-    @workflow.signal
-    def freezes(self, sync: FreezeSync) -> None:
-        """The Panel's change freezes (Panel-wide; validators read them, no I/O)."""
-        if lifecycle.learn_freezes(self._state, sync.freezes):
-            self._dirty = True
+    @workflow.signal(name="freezes")
+    def freezes(self, raw: RawValue) -> None:
+        """A hint that the Panel's change freezes changed: the release reads them from the Panel.
 
-    @workflow.signal
-    def appeal_outcome(self, outcome: AppealOutcome) -> None:
-        """An appeal window's report: closed unchallenged or referred, or the determination."""
+        Runs started before this change take the list in the signal (`FreezeSync`) as it is.
+        """
+        if not self._freeze_truth:
+            try:
+                sync = workflow.payload_converter().from_payload(raw.payload, FreezeSync)
+            except Exception as exc:
+                workflow.logger.warning("unreadable freezes signal dropped: %s", exc)
+                return
+            if lifecycle.learn_freezes(self._state, sync.freezes):
+                self._dirty = True
+            return
+        if len(self._freeze_claims) < 10:
+            self._freeze_claims.append(raw)
+        self._freezes_stale = True
+
+    async def _read_freezes(self) -> None:
+        """Read the Panel's freezes whenever a hint says they changed (and once at start)."""
+        self._freezes_stale = True
+        while True:
+            await workflow.wait_condition(lambda: self._freezes_stale and not self._stopping)
+            self._freezes_stale = False
+            claims, self._freeze_claims = self._freeze_claims, []
+            truth: FreezeSync | None = await workflow.execute_activity(
+                "read_panel_freezes",
+                PanelFreezesRequest(panel_workflow_id=self._input.panel_workflow_id),
+                result_type=FreezeSync | None,  # type: ignore[arg-type]
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
+            )
+            if truth is None:
+                continue  # no Panel workflow yet: no freezes to learn
+            if lifecycle.learn_freezes(self._state, truth.freezes):
+                self._dirty = True
+            ctx = self._ctx()
+            for claim in claims:
+                said = _freezes_claimed(claim)
+                if said != truth.freezes:
+                    boundary.record_refusal(
+                        self._state,
+                        ctx,
+                        "unknown sender",
+                        "signal freezes",
+                        "Ignored: the signal's change freezes are not the Panel's; the release "
+                        f"took the Panel's own list ({len(truth.freezes)} freeze(s)).",
+                        outcome="ignored",
+                    )
+                    self._dirty = True
+
+    @workflow.signal(name="appeal_outcome")
+    def appeal_outcome(self, raw: RawValue) -> None:
+        """An appeal window's report: a hint to look at the release's own record of the window.
+
+        Runs started before this change apply the reported outcome as it is.
+        """
         ctx = self._ctx()
+        try:
+            outcome = workflow.payload_converter().from_payload(raw.payload, AppealOutcome)
+        except Exception:
+            outcome = None
+        if self._appeal_truth:
+            boundary.close_due_windows(self._state, ctx)
+            window = next(
+                (w for w in self._state.appeals if outcome and w.version == outcome.version), None
+            )
+            claimed = outcome.status if outcome and not outcome.hint_only else None
+            if outcome is None or (
+                claimed is not None and (window is None or window.status is not claimed)
+            ):
+                boundary.record_refusal(
+                    self._state,
+                    ctx,
+                    "unknown sender",
+                    "signal appeal_outcome",
+                    "Ignored: "
+                    + (
+                        f"the report says RID {excerpt(outcome.version, 20)} is {claimed.value if claimed else '?'}, "
+                        f"but the release's own record says "
+                        f"{window.status.value if window else 'there is no such window'}."
+                        if outcome
+                        else "the report could not be read."
+                    ),
+                    outcome="ignored",
+                )
+            self._dirty = True
+            return
+        if outcome is None:
+            return
         status = outcome.status
         window = next((w for w in self._state.appeals if w.version == outcome.version), None)
         if status is AppealStatus.UNCHALLENGED and window is not None and window.appeals:
@@ -506,6 +741,13 @@ class ReleaseWorkflow:
     def state(self) -> ReleaseState:
         """The whole state (for documents and rehearsals)."""
         return self._state
+
+
+def _freezes_claimed(raw: RawValue) -> list[Freeze] | None:
+    try:
+        return workflow.payload_converter().from_payload(raw.payload, FreezeSync).freezes
+    except Exception:
+        return None
 
 
 def initial_search_attributes(create_type: str, go_live: datetime) -> TypedSearchAttributes:

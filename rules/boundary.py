@@ -1,0 +1,156 @@
+"""What a release does with messages that arrive at its boundary and are not commands.
+
+A release trusts only what it can check: its own state, its business clock, and the sources
+it reads through activities (the Panel workflow for freezes). Signals between our own
+workflows are hints that make it look again, never facts (SPEC section 8). Refused and ignored
+messages are audited up to a budget and then only counted, so hostile input cannot grow the
+record without bound; an operator's cancel is recorded as one.
+"""
+
+from __future__ import annotations
+
+from rules import limits
+from rules.audit import SYSTEM, audit
+from rules.context import Context
+from rules.escalation import lapse_moment
+from rules.lifecycle import apply_appeal_outcome
+from rules.tracking import is_ended, refresh_deadlines
+from schemas.state import AppealStatus, Delivery, ReleaseState, SentNotice
+from schemas.text import excerpt
+
+# At most this many refused or ignored messages are written to one release's audit trail;
+# later ones are counted (`refusals_unrecorded`, shown in status).
+MAX_REFUSALS_RECORDED = 100
+# The most bytes a release's state may hold: continue-as-new carries it whole, and Temporal
+# refuses a payload over 2 MB. Commands that would take it past this are refused.
+MAX_STATE_BYTES = 1_500_000
+OPERATOR = "operator"
+
+
+def record_refusal(
+    state: ReleaseState, ctx: Context, actor: str, command: str, why: str, *, outcome: str
+) -> bool:
+    """Audit a refused or ignored message with bounded excerpts; False once over budget."""
+    if state.refusals_recorded >= MAX_REFUSALS_RECORDED:
+        state.refusals_unrecorded += 1
+        return False
+    state.refusals_recorded += 1
+    audit(state, ctx.now, excerpt(actor, 120), excerpt(command, 300), excerpt(why, 600))
+    state.audit[-1].outcome = outcome
+    return True
+
+
+def check_room(state_bytes: int, command_bytes: int) -> str | None:
+    """A sentence when a command would take the state past its cap, else None."""
+    if state_bytes + command_bytes <= MAX_STATE_BYTES:
+        return None
+    return (
+        f"This release's record holds {state_bytes // 1000:,} KB, and one release may hold at "
+        f"most {MAX_STATE_BYTES // 1000:,} KB; the command is refused. SECAS should ask an "
+        "operator to archive the release's record."
+    )
+
+
+def close_due_windows(state: ReleaseState, ctx: Context) -> list[str]:
+    """Close every appeal window whose 10 Working Days have ended, from the release's own record.
+
+    No appeals recorded -> unchallenged; otherwise referred to the Authority. The release
+    records every appeal itself (a PARTY's `appeal lodge`), so no message from the window's
+    workflow is needed or believed. Returns what changed.
+    """
+    changed: list[str] = []
+    for window in state.appeals:
+        if window.status is not AppealStatus.OPEN or ctx.now < lapse_moment(window.closes_on):
+            continue
+        status = AppealStatus.REFERRED if window.appeals else AppealStatus.UNCHALLENGED
+        summary = apply_appeal_outcome(state, window.version, status, "", ctx)
+        if summary:
+            audit(
+                state, ctx.now, f"appeal window {window.version}", f"appeal {status.value}", summary
+            )
+            changed.append(summary)
+    if changed:
+        refresh_deadlines(state, ctx.now)
+    return changed
+
+
+def determine_appeal(
+    state: ReleaseState, version: str, upheld: bool, notes: str, ctx: Context
+) -> str | None:
+    """Apply the Authority's determination (already validated by `appeal determine`)."""
+    status = AppealStatus.UPHELD if upheld else AppealStatus.OVERTURNED
+    summary = apply_appeal_outcome(state, version, status, notes, ctx)
+    if summary:
+        refresh_deadlines(state, ctx.now)
+    return summary
+
+
+def cancelled_by_operator(state: ReleaseState, ctx: Context) -> bool:
+    """A Temporal cancel of the release's workflow: recorded, and SECAS and the Panel told.
+
+    The release ends CANCELLED (its record says an operator did it, not the Panel). False when
+    it had already ended.
+    """
+    if is_ended(state):
+        return False
+    why = "its workflow was cancelled by an operator through Temporal, not by the Panel"
+    state.cancelled_on = ctx.today
+    state.ended_by_operator = "cancelled through Temporal"
+    state.end_reason = why
+    audit(state, ctx.now, OPERATOR, "workflow cancel", f"The release was cancelled: {why}.")
+    state.notices.append(
+        SentNotice(
+            key=f"{state.id}/operator/cancel",
+            kind="decision",
+            at=ctx.now,
+            subject=f"{state.name}: cancelled by an operator",
+            to=["SECAS", "PANEL_CHAIR", "PANEL"],
+            detail=f"The {state.name} was cancelled: {why}. No Panel decision was recorded.",
+        )
+    )
+    return True
+
+
+def undeliverable(state: ReleaseState, ctx: Context, key: str, error: str) -> None:
+    """A notice that can never be sent: marked failed, audited, and SECAS told (once)."""
+    notice = next((n for n in state.notices if n.key == key), None)
+    if notice is None:
+        return
+    notice.delivery = Delivery.FAILED
+    notice.error = excerpt(error, limits.REF)
+    audit(state, ctx.now, SYSTEM, "notice failed", f"{notice.subject}: {notice.error}")
+    if notice.kind == "undeliverable":
+        return  # the report about a failure failed too: do not report it again
+    state.notices.append(
+        SentNotice(
+            key=f"{key}/undeliverable",
+            kind="undeliverable",
+            at=ctx.now,
+            subject=excerpt(f"{state.name}: a notice could not be sent", limits.TITLE),
+            to=["SECAS"],
+            detail=f"{notice.subject} (to {', '.join(notice.to)}) could not be sent: {notice.error}",
+        )
+    )
+
+
+def audit_diverged(state: ReleaseState, ctx: Context, seqs: list[int]) -> bool:
+    """The store holds other entries at these audit seqs (the workflow was reset): once, loud."""
+    if not seqs or state.audit_diverged_at is not None:
+        return False
+    state.audit_diverged_at = min(seqs)
+    what = (
+        f"The stored audit trail disagrees with this release from entry {min(seqs)} on: its "
+        "workflow was reset or replaced by an operator. Both versions are kept in the store."
+    )
+    audit(state, ctx.now, SYSTEM, "audit diverged", what)
+    state.notices.append(
+        SentNotice(
+            key=f"{state.id}/operator/audit-diverged-{min(seqs)}",
+            kind="decision",
+            at=ctx.now,
+            subject=f"{state.name}: audit trail diverged (operator reset?)",
+            to=["SECAS", "PANEL_CHAIR"],
+            detail=what,
+        )
+    )
+    return True
