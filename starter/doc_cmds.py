@@ -92,11 +92,19 @@ def render(document: str, state: Any, now: Any, fmt: str, version: str | None = 
 
 
 def write(path: Path, text: str) -> None:
-    """Write a document; iCalendar keeps its CRLF line endings."""
+    """Write a document; iCalendar keeps its CRLF line endings.
+
+    The folder must exist: a mistyped path is refused rather than made into directories.
+    """
     from starter.errors import Unavailable
 
+    folder = path.parent
+    if not folder.is_dir():
+        raise Unavailable(
+            f"Cannot write {path}: the folder {folder} does not exist; create it first or "
+            "choose another --out."
+        )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("w", encoding="utf-8", newline="") as f:
             f.write(text)
     except OSError as exc:

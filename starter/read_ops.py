@@ -101,6 +101,8 @@ class StatusOp:
         try:
             status = await deployment.status(self.release_id)
         except Refused:
+            if not deployment.register_fallback:
+                raise
             filed = await _from_register(self.release_id)
             if filed is None:
                 raise

@@ -9,6 +9,7 @@ notices are kept (`RecordingSender`) rather than mailed.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import shlex
 import uuid
@@ -18,6 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
@@ -68,6 +70,7 @@ class Rehearsal:
         start: datetime,
         *,
         max_history_events: int = 1800,
+        max_history_bytes: int | None = None,
         policy: Policy | None = None,
     ) -> None:
         self.env = env
@@ -82,8 +85,12 @@ class Rehearsal:
             clock=self.clock,
             panel_id=f"{self.task_queue}/panel",
             max_history_events=max_history_events,
+            max_history_bytes=max_history_bytes,
             policy=policy,
             hold_for_appeal_windows=True,  # see ReleaseInput.hold_for_appeal_windows
+            reconcile_every_hours=0,  # a rehearsal has no register to reconcile
+            reuse_ids=True,  # its server is throwaway (and shared by the tests' rehearsals)
+            register_fallback=False,  # no data dir: never the user's register
         )
         self._worker: Worker | None = None
         self.release_ids: list[str] = []
@@ -117,7 +124,21 @@ class Rehearsal:
         server's transport (an HTTP/2 error was seen skipping a year with 300 releases).
         """
         while (delta := moment - await self.now()) > timedelta(0):
-            await self.env.sleep(min(delta, MAX_SKIP))
+            try:
+                await self.env.sleep(min(delta, MAX_SKIP))
+            except RPCError as exc:
+                raise Unavailable(
+                    f"The rehearsal's test server stopped answering while the clock ran from "
+                    f"{await self._now_or_unknown()} to {moment:%Y-%m-%d} ({exc.message}); a "
+                    "release that never rests (e.g. one continuing as new over and over) keeps "
+                    "it from skipping time. The steps so far ran; nothing after them did."
+                ) from None
+
+    async def _now_or_unknown(self) -> str:
+        try:
+            return f"{await self.now():%Y-%m-%d %H:%M}"
+        except RPCError:
+            return "an unknown moment"
 
     async def terminate_all(self) -> None:
         """Stop every workflow the rehearsal started (releases, their appeal windows, the Panel)."""
@@ -130,8 +151,29 @@ class Rehearsal:
             except Exception:
                 pass
         for workflow_id in ids:
+            await self._let_activities_finish(workflow_id)
+        for workflow_id in ids:
             with contextlib.suppress(RPCError):  # already completed
                 await self.env.client.get_workflow_handle(workflow_id).terminate("rehearsal over")
+
+    async def _let_activities_finish(self, workflow_id: str, *, seconds: float = 10.0) -> None:
+        """Wait (in real time, bounded) until `workflow_id` has no activity in flight.
+
+        The time-skipping test server leaks its time lock when an activity completes after its
+        workflow was terminated, and every later rehearsal on that server would then wait in
+        real time; activities here are short reads and writes.
+        """
+        handle = self.env.client.get_workflow_handle(workflow_id)
+        for _ in range(int(seconds / 0.05)):
+            try:
+                found = await handle.describe()
+            except RPCError:
+                return
+            if found.status != WorkflowExecutionStatus.RUNNING:
+                return
+            if not found.raw_description.pending_activities:
+                return
+            await asyncio.sleep(0.05)
 
 
 @dataclass
@@ -153,6 +195,43 @@ class Report:
 
 class StepFailed(Exception):
     """A step refused under --strict (exit 1)."""
+
+
+def cannot_rehearse(op: Op) -> str | None:
+    """Why a step's command cannot run in a rehearsal (None: it can).
+
+    A step is a line from a scenario file, which may come from anyone: it runs against the
+    rehearsal's private server and writes nothing on this machine. The documents of the end of
+    the rehearsal are what `rehearse --out DIR` writes.
+    """
+    from starter.doc_cmds import DocOp
+    from starter.read_ops import InboxOp, ListOp
+
+    if isinstance(op, DocOp) and op.out:
+        return (
+            "a step cannot write files (--out); the rehearsal's documents are written at its "
+            "end by `rehearse SCENARIO --out DIR`, and a step without --out shows the document"
+        )
+    if isinstance(op, ListOp | InboxOp):
+        name = "list" if isinstance(op, ListOp) else "inbox"
+        return (
+            f"`{name}` cannot run in a rehearsal: it searches Temporal's visibility store, which "
+            "the time-skipping test server does not have; a step can read a release with "
+            "`status ID`"
+        )
+    return None
+
+
+def _step_error(exc: Exception) -> str:
+    """The sentence for a step that could not run for a reason other than a rule."""
+    if isinstance(exc, Refused):
+        return exc.sentence
+    if isinstance(exc, UsageError | Unavailable):
+        return str(exc)
+    if isinstance(exc, RPCError):
+        return f"the rehearsal's test server could not run this step ({exc.message})"
+    first = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else ""
+    return f"the step could not run ({type(exc).__name__}{': ' + first if first else ''})"
 
 
 def op_for_line(line: str) -> tuple[Op, Actor | None]:
@@ -182,13 +261,24 @@ async def run_scenario(
     strict: bool = False,
     out_dir: Path | None = None,
     max_history_events: int = 1800,
+    max_history_bytes: int | None = None,
 ) -> Report:
-    """Run `scenario` on `env` (a time-skipping server) and report what happened."""
+    """Run `scenario` on `env` (a time-skipping server) and report what happened.
+
+    A step that cannot run, whatever the reason (a rule refused it, its line is not a command,
+    it would write a file, the test server cannot serve it), is reported as refused and the
+    rehearsal goes on, unless `strict`.
+    """
     from schemas.base import Actor
     from starter.ops import CreateOp
 
     report = Report(status=None)
-    async with Rehearsal(env, scenario.start, max_history_events=max_history_events) as r:
+    async with Rehearsal(
+        env,
+        scenario.start,
+        max_history_events=max_history_events,
+        max_history_bytes=max_history_bytes,
+    ) as r:
         main_id = None
         if scenario.release is not None:
             rel = scenario.release
@@ -203,14 +293,17 @@ async def run_scenario(
             await r.advance_to(step.at)
             try:
                 op, line_actor = op_for_line(step.do)
+                why_not = cannot_rehearse(op)
+                if why_not is not None:
+                    raise Refused(why_not)
                 actor = line_actor or (Actor.parse(step.actor) if step.actor else None)
                 result = await op.run(r.deployment, actor)
                 report.outputs.append(result.text)
                 if isinstance(op, CreateOp):
                     r.release_ids.append(op.release_id)
                     main_id = main_id or op.release_id
-            except (Refused, UsageError, Unavailable) as exc:
-                sentence = exc.sentence if isinstance(exc, Refused) else str(exc)
+            except Exception as exc:  # every step that cannot run is reported, none is fatal
+                sentence = _step_error(exc)
                 report.refused.append({"step": step.number, "do": step.do, "error": sentence})
                 if strict:
                     raise StepFailed(f"step {step.number} was refused: {sentence}") from None
@@ -248,6 +341,7 @@ async def _write_documents(r: Rehearsal, release_id: str, out_dir: Path) -> None
 
     state = await r.deployment.state(release_id)
     now = await r.now()
+    _make_folder(out_dir)
     for document, fmt, filename in (
         ("rid", "md", "rid.md"),
         ("rid", "html", "rid.html"),
@@ -256,3 +350,11 @@ async def _write_documents(r: Rehearsal, release_id: str, out_dir: Path) -> None
         ("ics", "ics", "timeline.ics"),
     ):
         write(out_dir / filename, render(document, state, now, fmt))
+
+
+def _make_folder(folder: Path) -> None:
+    """The documents' folder itself, never missing parents (a mistyped path is refused)."""
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise Unavailable(f"Cannot create {folder}: {exc.strerror or exc}.") from None

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from starter.errors import Unavailable
 from starter.output import Output
 
 if TYPE_CHECKING:
@@ -35,12 +36,20 @@ def rehearse_cmd(args: argparse.Namespace, out: Output) -> int:
     from starter.scenario import load_scenario
 
     scenario = load_scenario(Path(args.scenario))
-    report = asyncio.run(_run(scenario, args.strict, Path(args.out) if args.out else None))
+    out_dir = Path(args.out) if args.out else None
+    if out_dir is not None and not (out_dir.is_dir() or out_dir.parent.is_dir()):
+        raise Unavailable(
+            f"Cannot write the documents to {out_dir}: the folder {out_dir.parent} does not "
+            "exist; create it first or choose another --out."
+        )
+    report = asyncio.run(_run(scenario, args.strict, out_dir))
     out.emit(report.as_json(), summary(report, args.out))
     return 0
 
 
 async def _run(scenario: Any, strict: bool, out_dir: Path | None) -> Report:
+    from temporalio.service import RPCError
+
     from rules.errors import Refused
     from starter.rehearsal import StepFailed, run_scenario, start_test_server
 
@@ -49,6 +58,10 @@ async def _run(scenario: Any, strict: bool, out_dir: Path | None) -> Report:
         return await run_scenario(env, scenario, strict=strict, out_dir=out_dir)
     except StepFailed as exc:
         raise Refused(str(exc)) from None
+    except RPCError as exc:
+        raise Unavailable(
+            f"The rehearsal's test server failed ({exc.message}); the rehearsal did not finish."
+        ) from None
     finally:
         await env.shutdown()
 

@@ -25,6 +25,63 @@ from starter.errors import UsageError
 
 STEP_HOUR = 10
 MAX_STEPS = 5000
+# A scenario is a page of CLI lines: a megabyte is thousands of steps. The file is read up to
+# this size and no further, so `/dev/zero` or a huge file stops here, not in memory.
+MAX_SCENARIO_BYTES = 1_000_000
+# What a scenario may expand to once its YAML aliases are followed, counted as nodes plus the
+# characters of their text: about four times the largest file written out in full. An alias
+# bomb (a few lines that expand to billions of nodes) is refused while it is composed.
+MAX_EXPANDED_WEIGHT = 4 * MAX_SCENARIO_BYTES
+
+
+class ScenarioTooLarge(Exception):
+    """The scenario expands past `MAX_EXPANDED_WEIGHT` (raised while the YAML is composed)."""
+
+
+def _bounded_loader() -> type:
+    """A safe YAML loader that counts what each node expands to, aliases included.
+
+    PyYAML shares an aliased node rather than copying it, so a few lines can stand for billions
+    of nodes, which only explode when something walks them. Each node's weight (1, plus its text's
+    length for a scalar, plus its children's weights) is known as soon as it is composed; an
+    alias costs the weight of the node it names, so the sum is the expanded size, bounded here.
+    """
+    import yaml
+
+    class BoundedLoader(yaml.SafeLoader):
+        def __init__(self, stream: str) -> None:
+            super().__init__(stream)
+            self.weights: dict[int, int] = {}
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            is_alias = self.check_event(yaml.AliasEvent)
+            node: Any = super().compose_node(parent, index)
+            if is_alias:
+                if id(node) not in self.weights:
+                    raise ScenarioTooLarge("an alias refers to the node that contains it")
+                return node
+            if isinstance(node, yaml.ScalarNode):
+                weight = 1 + len(node.value)
+            elif isinstance(node, yaml.SequenceNode):
+                weight = 1 + sum(self.weights[id(child)] for child in node.value)
+            else:
+                weight = 1 + sum(
+                    self.weights[id(key)] + self.weights[id(value)] for key, value in node.value
+                )
+            if weight > MAX_EXPANDED_WEIGHT:
+                raise ScenarioTooLarge(
+                    f"it expands to more than {MAX_EXPANDED_WEIGHT:,} nodes and characters"
+                )
+            self.weights[id(node)] = weight
+            return node
+
+    return BoundedLoader
+
+
+def _shown(value: Any, limit: int = 60) -> str:
+    """A value as an error message shows it: its repr, cut short."""
+    text = repr(value) if isinstance(value, str | int | float | date) else type(value).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @dataclass(frozen=True)
@@ -60,6 +117,12 @@ class Scenario:
         raise UsageError("the scenario has neither a release `created` date nor any step")
 
 
+def _keys(keys: set[Any]) -> str:
+    """Unknown keys as an error message names them: a few, each cut short."""
+    names = sorted(_shown(k, 40).strip("'") for k in keys)
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
 def _moment(value: Any, where: str, *, hour: int = STEP_HOUR) -> datetime:
     """A YAML/JSON date or date-time as an aware London moment."""
     if isinstance(value, datetime):
@@ -74,10 +137,12 @@ def _moment(value: Any, where: str, *, hour: int = STEP_HOUR) -> datetime:
             parsed = datetime.fromisoformat(text)
         except ValueError:
             raise UsageError(
-                f"{where}: {value!r} is not a date; write YYYY-MM-DD or YYYY-MM-DD HH:MM"
+                f"{where}: {_shown(value)} is not a date; write YYYY-MM-DD or YYYY-MM-DD HH:MM"
             ) from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=LONDON)
-    raise UsageError(f"{where}: {value!r} is not a date; write YYYY-MM-DD or YYYY-MM-DD HH:MM")
+    raise UsageError(
+        f"{where}: {_shown(value)} is not a date; write YYYY-MM-DD or YYYY-MM-DD HH:MM"
+    )
 
 
 def _text(value: Any, where: str) -> str:
@@ -90,8 +155,20 @@ def parse_scenario(text: str, name: str = "scenario") -> Scenario:
     """A scenario from YAML (or JSON, which YAML reads too); every problem is one sentence."""
     import yaml
 
+    size = len(text.encode("utf-8"))
+    if size > MAX_SCENARIO_BYTES:
+        raise UsageError(_too_big(name))
     try:
-        data = yaml.safe_load(text) if not name.endswith(".json") else json.loads(text)
+        if name.endswith(".json"):
+            data = json.loads(text)
+        else:
+            data = yaml.load(text, Loader=_bounded_loader())
+    except ScenarioTooLarge as exc:
+        raise UsageError(
+            f"{name} is refused: {exc}; write the steps out instead of repeating them with aliases"
+        ) from None
+    except RecursionError:
+        raise UsageError(f"{name} nests too deeply to be a scenario") from None
     except (yaml.YAMLError, json.JSONDecodeError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageError(f"{name} is not valid YAML or JSON ({first})") from None
@@ -103,9 +180,7 @@ def parse_scenario(text: str, name: str = "scenario") -> Scenario:
         raise UsageError(f"{name} must be a mapping with `release`, `steps` and `until`")
     unknown = set(data) - {"release", "steps", "until"}
     if unknown:
-        raise UsageError(
-            f"{name} has unknown key(s) {', '.join(sorted(map(str, unknown)))}; use release, steps, until"
-        )
+        raise UsageError(f"{name} has unknown key(s) {_keys(unknown)}; use release, steps, until")
     release = _release(data.get("release"), name)
     raw_steps = data.get("steps") or []
     if not isinstance(raw_steps, list):
@@ -119,9 +194,7 @@ def parse_scenario(text: str, name: str = "scenario") -> Scenario:
             raise UsageError(f"{where} must be a mapping {{at, as, do}}")
         extra = set(raw) - {"at", "as", "do"}
         if extra:
-            raise UsageError(
-                f"{where} has unknown key(s) {', '.join(sorted(map(str, extra)))}; use at, as, do"
-            )
+            raise UsageError(f"{where} has unknown key(s) {_keys(extra)}; use at, as, do")
         if "at" not in raw:
             raise UsageError(f"{where} has no `at` date")
         at = _moment(raw["at"], where)
@@ -150,12 +223,10 @@ def _release(raw: Any, name: str) -> ScenarioRelease | None:
         raise UsageError(f"{name}: `release` must be a mapping {{id, type, go_live}}")
     extra = set(raw) - {"id", "type", "go_live", "ad_hoc", "as", "created"}
     if extra:
-        raise UsageError(
-            f"{name}: `release` has unknown key(s) {', '.join(sorted(map(str, extra)))}"
-        )
+        raise UsageError(f"{name}: `release` has unknown key(s) {_keys(extra)}")
     kind = raw.get("type")
     if kind is not None and kind not in ("system", "documentation"):
-        raise UsageError(f"{name}: release type {kind!r} is not system or documentation")
+        raise UsageError(f"{name}: release type {_shown(kind)} is not system or documentation")
     go_live = (
         _moment(raw["go_live"], f"{name}: release go_live").date()
         if raw.get("go_live") is not None
@@ -176,11 +247,24 @@ def _release(raw: Any, name: str) -> ScenarioRelease | None:
     )
 
 
+def _too_big(name: str) -> str:
+    return (
+        f"{name} is larger than {MAX_SCENARIO_BYTES:,} bytes, the limit for a scenario; "
+        "split it into several rehearsals"
+    )
+
+
 def load_scenario(path: Path) -> Scenario:
+    """Read a scenario file, never more than `MAX_SCENARIO_BYTES` (plus one, to know it is more)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            raw = f.read(MAX_SCENARIO_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_SCENARIO_BYTES:
+        raise UsageError(_too_big(str(path)))
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise UsageError(f"{path} is not UTF-8 text") from None
     return parse_scenario(text, path.name)

@@ -6,6 +6,7 @@ import asyncio
 import json
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -202,3 +203,156 @@ def test_rehearse_prints_one_json_document_as_cli_md_says() -> None:
         for s in report["sent"]
     )
     assert LONDON  # times are ISO with offsets; the text output shows London time
+
+
+# -- what a scenario cannot do (issue 11, items 7 and 8) ---------------------------------------
+
+
+async def test_a_step_cannot_write_a_file_and_is_reported_as_refused(
+    env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    target = tmp_path / "victim.txt"
+    await asyncio.to_thread(target.write_text, "keep me", encoding="utf-8")
+    scenario = parse_scenario(
+        f"""
+release: {{id: "2020-06", created: 2019-05-09}}
+steps:
+  - {{at: 2019-05-10, do: "doc go-live-paper 2020-06 --out {target}"}}
+  - {{at: 2019-05-10, do: "timeline 2020-06 --ics --out {tmp_path / "new.ics"}"}}
+  - {{at: 2019-05-10, do: "doc rid 2020-06"}}
+""",
+        "writes.yaml",
+    )
+    report = await run_scenario(env, scenario)
+    assert [r["step"] for r in report.refused] == [1, 2]
+    assert all("a step cannot write files" in r["error"] for r in report.refused)
+    assert await asyncio.to_thread(target.read_text, encoding="utf-8") == "keep me"
+    assert await asyncio.to_thread(lambda: sorted(p.name for p in tmp_path.iterdir())) == [
+        "victim.txt"
+    ]
+    assert "Release Implementation Document" in report.outputs[-1]
+
+
+async def test_list_and_inbox_steps_are_refused_steps_not_a_failed_rehearsal(
+    env: WorkflowEnvironment,
+) -> None:
+    scenario = parse_scenario(
+        """
+release: {id: "2020-06", created: 2019-05-09}
+steps:
+  - {at: 2019-05-10, do: "list"}
+  - {at: 2019-05-10, as: "PANEL:Chair", do: "inbox"}
+  - {at: 2019-05-13, do: "status 2020-06"}
+  - {at: 2019-05-13, do: "status 2099-01"}
+until: 2019-05-20
+""",
+        "visibility.yaml",
+    )
+    report = await run_scenario(env, scenario)
+    assert report.status is not None
+    assert [r["step"] for r in report.refused] == [1, 2, 4]
+    assert "`list` cannot run in a rehearsal" in report.refused[0]["error"]
+    assert "`inbox` cannot run in a rehearsal" in report.refused[1]["error"]
+    # A release the rehearsal never made is not looked up in the user's register.
+    assert "There is no release '2099-01'" in report.refused[2]["error"]
+
+
+async def test_a_release_that_escalates_for_months_does_not_stop_the_rehearsal(
+    env: WorkflowEnvironment,
+) -> None:
+    """Issue 11, item 8, scaled down: approved modifications whose approval notices are never
+    sent escalate every 5 Working Days, and the state carried from run to run grows with every
+    send. Once it passed the history-size threshold, each new run continued as new at once, for
+    ever, and the test server could no longer skip time ("Timeout expired").
+
+    Six modifications and a threshold of 60 KB reach that point in weeks instead of months.
+    """
+    mods = "\n".join(
+        f'  - {{at: 2026-05-05, as: "SECAS:Kemp", do: "mod add 2027-06 SECMP{i:04d} '
+        f"--title 'Mod {i}' --system --approved-on 2026-05-05\"}}"
+        for i in range(6)
+    )
+    scenario = parse_scenario(
+        f"""
+release: {{id: "2027-06", type: system, go_live: 2027-06-24, created: "2026-05-04 10:00"}}
+steps:
+{mods}
+until: 2026-09-30
+""",
+        "escalating.yaml",
+    )
+    report = await run_scenario(env, scenario, max_history_bytes=60_000)
+    assert report.status is not None
+    assert report.refused == []
+    approval = [
+        s
+        for s in report.sent
+        if s["kind"] == "escalation" and s["deadline"].startswith("approval_notice:")
+    ]
+    assert {s["deadline"] for s in approval} == {f"approval_notice:SECMP{i:04d}" for i in range(6)}
+    # Still escalating at the end: one level every 5 Working Days from May to September.
+    assert max(s["level"] for s in approval) >= 15
+    assert max(s["at"] for s in approval) >= "2026-09-2"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "sentence"),
+    [
+        (
+            "bomb.yaml",
+            "a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n"
+            + "".join(
+                f"{n}: &{n} [{', '.join([f'*{p}'] * 9)}]\n"
+                for p, n in zip("abcdefgh", "bcdefghi", strict=True)
+            )
+            + "steps: [{at: *i, do: x}]\n",
+            "bomb.yaml is refused: it expands to more than 4,000,000 nodes and characters",
+        ),
+        (
+            "loop.yaml",
+            "steps: &s [{at: 2019-05-10, do: x}, *s]\n",
+            "loop.yaml is refused: an alias refers to the node that contains it",
+        ),
+        ("deep.yaml", "[" * 100_000, "deep.yaml nests too deeply to be a scenario"),
+        ("deep.json", "[" * 100_000, "deep.json nests too deeply to be a scenario"),
+        (
+            "long.yaml",
+            "steps:\n" + "  - {at: 2019-05-10, do: 'status 2020-06'}\n" * 30_000,
+            "long.yaml is larger than 1,000,000 bytes, the limit for a scenario",
+        ),
+    ],
+)
+def test_an_oversized_or_exploding_scenario_is_refused_before_it_is_built(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, sentence: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    code = main(["rehearse", str(path)])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert sentence in err, err
+    assert len(err) < 400
+
+
+def test_rehearse_reads_no_more_of_an_endless_file_than_the_limit(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    started = time.monotonic()
+    code = main(["rehearse", "/dev/zero", "--json"])
+    out = capsys.readouterr().out
+    assert code == 2
+    assert json.loads(out) == {
+        "error": "/dev/zero is larger than 1,000,000 bytes, the limit for a scenario; "
+        "split it into several rehearsals"
+    }
+    assert time.monotonic() - started < 5
+
+
+def test_rehearse_out_refuses_a_folder_whose_parent_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["rehearse", str(FEBRUARY), "--out", str(tmp_path / "no" / "such")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert f"the folder {tmp_path / 'no'} does not exist" in err
+    assert not (tmp_path / "no").exists()
