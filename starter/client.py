@@ -6,6 +6,8 @@ everywhere: a rule's sentence becomes `Refused`, a missing server or release a c
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.client import (
     Client,
     TLSConfig,
+    WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowUpdateFailedError,
@@ -323,7 +326,7 @@ class Deployment:
                 f"Release {release_id} did not answer in time; the command may still apply, check `status`."
             ) from None
         except RPCError as exc:
-            raise _missing(release_id, exc) from None
+            raise await self._not_running(release_id, exc) from None
         return result
 
     async def signal(self, release_id: str, actor: Actor, command: Command) -> None:
@@ -331,19 +334,64 @@ class Deployment:
         try:
             await self.handle(release_id).signal("act", ActRequest(actor=actor, command=command))
         except RPCError as exc:
-            raise _missing(release_id, exc) from None
+            raise await self._not_running(release_id, exc) from None
+
+    async def _not_running(self, release_id: str, exc: RPCError) -> Exception:
+        """Why a command could not reach a release: none, or one that has ended (and how)."""
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            with contextlib.suppress(RPCError):
+                found = await self.handle(release_id).describe()
+                ended = _ended_by_operator(found)
+                if ended or found.status != WorkflowExecutionStatus.RUNNING:
+                    return Refused(
+                        f"Release {release_id} has ended"
+                        + (f": {ended}" if ended else "")
+                        + f"; nothing more can be done to it (`sec-release status {release_id}` "
+                        "shows its record)."
+                    )
+        return _missing(release_id, exc)
 
     async def status(self, release_id: str) -> ReleaseStatus:
-        try:
-            return await self.handle(release_id).query(ReleaseWorkflow.status)
-        except RPCError as exc:
-            raise _missing(release_id, exc) from None
+        """The release's status; one an operator ended outside the rules says so first."""
+        handle = self.handle(release_id)
+        answer, found = await asyncio.gather(
+            handle.query(ReleaseWorkflow.status), handle.describe(), return_exceptions=True
+        )
+        if isinstance(answer, RPCError):
+            raise _missing(release_id, answer) from None
+        if isinstance(answer, BaseException):
+            raise answer
+        ended = None if isinstance(found, BaseException) else _ended_by_operator(found)
+        if ended:
+            answer.warnings.insert(
+                0,
+                f"This release's workflow was {ended}, outside the rules (no Panel decision); "
+                f"what follows is its record as it stood then, in phase {answer.phase}.",
+            )
+        return answer
 
     async def state(self, release_id: str) -> ReleaseState:
         try:
             return await self.handle(release_id).query(ReleaseWorkflow.state)
         except RPCError as exc:
             raise _missing(release_id, exc) from None
+
+
+# How a run ended when an operator, not the release's rules, ended it.
+_OPERATOR_ENDINGS = {
+    WorkflowExecutionStatus.TERMINATED: "terminated by an operator",
+    WorkflowExecutionStatus.FAILED: "failed",
+    WorkflowExecutionStatus.TIMED_OUT: "timed out",
+}
+
+
+def _ended_by_operator(found: WorkflowExecutionDescription) -> str | None:
+    """`terminated by an operator on 2026-12-01`, or None for a run the rules ended."""
+    how = _OPERATOR_ENDINGS.get(found.status) if found.status is not None else None
+    if how is None:
+        return None
+    day = f" on {found.close_time.date().isoformat()}" if found.close_time else ""
+    return how + day
 
 
 def _refusal(exc: WorkflowUpdateFailedError) -> Exception:

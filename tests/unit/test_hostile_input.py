@@ -192,6 +192,8 @@ def test_a_malformed_scenario_file_is_a_usage_error_not_a_crash(text: str) -> No
 
 def _strategy(annotation: Any) -> st.SearchStrategy[Any]:
     origin = get_origin(annotation)
+    if origin is typing.Annotated:  # a bounded field: the rules are fuzzed past the model's bound
+        return _strategy(get_args(annotation)[0])
     if origin in (typing.Union, types.UnionType):
         return st.one_of(*(_strategy(a) for a in get_args(annotation)))
     if origin is Literal:
