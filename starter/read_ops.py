@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rules.errors import Refused
 from rules.escalation import LONDON
@@ -15,6 +15,9 @@ from schemas.status import InboxRow, ListRow, ReleaseStatus
 from starter.client import Deployment
 from starter.ops import Result, need_actor
 from starter.output import table
+
+if TYPE_CHECKING:
+    from temporalio.client import WorkflowExecution
 
 
 def _d(day: date | None) -> str:
@@ -115,6 +118,39 @@ def _q(value: str) -> str:
     return "'" + value.replace("'", "") + "'"
 
 
+# Every run of a release that has continued as new stays in Temporal's visibility with the
+# search attributes it had then; the latest run is the one that did not continue.
+RELEASE_RUNS = "WorkflowType = 'ReleaseWorkflow' AND ExecutionStatus != 'ContinuedAsNew'"
+
+
+async def latest_runs(deployment: Deployment, query: str = RELEASE_RUNS) -> list[WorkflowExecution]:
+    """One execution per release: its latest run (by start time) among those `query` finds.
+
+    Excluding continued-as-new runs leaves one run per release, except after a `temporal
+    workflow reset` (the old run is terminated, the new one runs) or an id used twice: the
+    latest start wins.
+    """
+    latest: dict[str, WorkflowExecution] = {}
+    async for wf in deployment.client.list_workflows(query):
+        seen = latest.get(wf.id)
+        if seen is None or wf.start_time > seen.start_time:
+            latest[wf.id] = wf
+    return list(latest.values())
+
+
+def _ended_abnormally(wf: WorkflowExecution) -> str | None:
+    """How a release's workflow ended other than by its own rules (e.g. terminated), or None.
+
+    Its search attributes are then as they were when it stopped, so `list` says so.
+    """
+    from temporalio.client import WorkflowExecutionStatus
+
+    status = wf.status
+    if status in (None, WorkflowExecutionStatus.RUNNING, WorkflowExecutionStatus.COMPLETED):
+        return None
+    return status.name.lower().replace("_", " ")
+
+
 @dataclass(frozen=True)
 class ListOp:
     phase: str | None
@@ -124,18 +160,13 @@ class ListOp:
     go_live_to: date | None
 
     def query(self) -> str:
-        parts = ["WorkflowType = 'ReleaseWorkflow'"]
-        if self.phase:
-            parts.append(f"SecPhase = {_q(self.phase)}")
-        if self.release_type:
-            parts.append(f"SecReleaseType = {_q(self.release_type)}")
-        if self.lapsed:
-            parts.append("SecLapsed = true")
-        if self.go_live_from:
-            parts.append(f"SecGoLive >= '{self.go_live_from.isoformat()}T00:00:00Z'")
-        if self.go_live_to:
-            parts.append(f"SecGoLive <= '{self.go_live_to.isoformat()}T23:59:59Z'")
-        return " AND ".join(parts)
+        """Every release's runs but the continued-as-new ones, whatever the filters.
+
+        The filters are applied to each release's latest run, after the query: filtering in
+        the query would find an older run (e.g. one that a reset left behind) whose search
+        attributes match when the latest run's do not.
+        """
+        return RELEASE_RUNS
 
     async def _filed_only(self, known: set[str]) -> list[ListRow]:
         """Ended releases the register holds but Temporal no longer does (after retention)."""
@@ -172,18 +203,23 @@ class ListOp:
         from workflows import search
 
         rows: list[ListRow] = []
-        async for wf in deployment.client.list_workflows(self.query()):
+        ended_by: dict[str, str] = {}
+        for wf in await latest_runs(deployment, self.query()):
             attrs = wf.typed_search_attributes
             go_live = attrs.get(search.GO_LIVE)
-            rows.append(
-                ListRow(
-                    id=wf.id.removeprefix("release/"),
-                    phase=attrs.get(search.PHASE) or "",
-                    type=attrs.get(search.RELEASE_TYPE) or "",
-                    go_live=go_live.date() if go_live else None,
-                    lapsed=bool(attrs.get(search.LAPSED)),
-                )
+            row = ListRow(
+                id=wf.id.removeprefix("release/"),
+                phase=attrs.get(search.PHASE) or "",
+                type=attrs.get(search.RELEASE_TYPE) or "",
+                go_live=go_live.date() if go_live else None,
+                lapsed=bool(attrs.get(search.LAPSED)),
             )
+            if not self._matches(row):
+                continue
+            rows.append(row)
+            how = _ended_abnormally(wf)
+            if how is not None:
+                ended_by[row.id] = how
         rows += await self._filed_only({r.id for r in rows})
         rows.sort(key=lambda r: (r.go_live or date.max, r.id))
         data = [
@@ -193,12 +229,22 @@ class ListOp:
                 "go_live": _d(r.go_live) if r.go_live else None,
                 "lapsed": r.lapsed,
                 "type": r.type,
+                "workflow": ended_by.get(r.id),
             }
             for r in rows
         ]
         text = (
             table(
-                [[r.id, r.type, r.phase, _d(r.go_live), "yes" if r.lapsed else ""] for r in rows],
+                [
+                    [
+                        r.id,
+                        r.type,
+                        r.phase + (f" (workflow {ended_by[r.id]})" if r.id in ended_by else ""),
+                        _d(r.go_live),
+                        "yes" if r.lapsed else "",
+                    ]
+                    for r in rows
+                ],
                 ["id", "type", "phase", "go-live", "lapsed"],
             )
             if rows
@@ -213,7 +259,7 @@ class InboxOp:
         role = need_actor(actor).role.value
         query = f"WorkflowType = 'ReleaseWorkflow' AND ExecutionStatus = 'Running' AND SecOwes = {_q(role)}"
         rows: list[InboxRow] = []
-        async for wf in deployment.client.list_workflows(query):
+        for wf in await latest_runs(deployment, query):
             release_id = wf.id.removeprefix("release/")
             status = await deployment.status(release_id)
             rows += [
