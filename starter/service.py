@@ -67,13 +67,21 @@ def up_cmd(args: argparse.Namespace, out: Output) -> int:
 
 
 async def _up(settings: Settings, port: int, ui_port: int, out: Output) -> None:
+    import asyncio
+
     from starter.client import configure_runtime
 
     configure_runtime("WARN")
     from activities.sink import local_mail_sink_unless_smtp
-    from starter.devserver import check_port_free, dev_server
+    from starter.datadir import private_umask, secure_data_dir
+    from starter.devserver import check_port_free, dev_server, stop_leftover_server
 
     stop = _stop_event()
+    private_umask()
+    secure_data_dir(settings)
+    leftover = await asyncio.to_thread(stop_leftover_server, settings)
+    if leftover:
+        out.note(leftover)
     check_port_free(port, "Temporal frontend", "--port")
     out.note(
         f"Starting the Temporal dev server on localhost:{port} (data in {settings.data_dir}) ..."
@@ -109,8 +117,11 @@ def worker_cmd(args: argparse.Namespace, out: Output) -> int:
 
 async def _worker(settings: Settings, address: str, out: Output, args: argparse.Namespace) -> None:
     from starter.client import configure_runtime
+    from starter.datadir import private_umask, secure_data_dir
 
     configure_runtime("WARN")
+    private_umask()
+    secure_data_dir(settings)
     stop = _stop_event()
     await _serve(
         settings,
