@@ -55,7 +55,12 @@ async def test_a_release_created_late_mails_each_escalation_once_as_levels_rise(
     clock = Clock(source=env.get_current_time)
     clock.offset = CREATED_LATE - await env.get_current_time()
     deployment = Deployment(
-        client=env.client, task_queue=task_queue, clock=clock, panel_id=f"{task_queue}/panel"
+        client=env.client,
+        task_queue=task_queue,
+        clock=clock,
+        panel_id=f"{task_queue}/panel",
+        reuse_ids=True,  # the same release on one server, once per store
+        reconcile_every_hours=0,
     )
 
     async def sent_keys() -> list[str]:

@@ -64,6 +64,8 @@ async def production(
     contacts_file: Path,
     max_history_events: int = 2000,
     terminate: bool = True,
+    reuse_ids: bool = True,
+    reconcile_every_hours: float = 0,
 ) -> AsyncIterator[Production]:
     """The adapters and a deployment whose business clock reads `start` now.
 
@@ -93,6 +95,8 @@ async def production(
         # ReleaseInput.hold_for_appeal_windows); a real server lets them outlive the run.
         hold_for_appeal_windows=not isinstance(env, Client),
         notice_heartbeat_seconds=3.0,  # a dead worker's delivery is retried within seconds
+        reuse_ids=reuse_ids,  # each fault test re-creates the same release on one server
+        reconcile_every_hours=reconcile_every_hours,
     )
     try:
         yield Production(client, deployment, sender, SqlRegister(sessions), task_queue, sessions)
