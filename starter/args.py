@@ -11,20 +11,48 @@ from decimal import Decimal
 from rules.costs import CostLine
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# The years a release's dates can fall in (as `calendar YEAR` accepts them): the Working Day
+# arithmetic reaches a year or more either side, which a date near year 1 or 9999 cannot.
+FIRST_DATE = date(2000, 1, 1)
+LAST_DATE = date(2100, 12, 31)
 
 
 def iso_date(text: str) -> date:
-    """A date written YYYY-MM-DD that exists on the calendar."""
+    """A date written YYYY-MM-DD that exists on the calendar, from 2000 to 2100."""
     if not _ISO.match(text):
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a date; write dates as YYYY-MM-DD, e.g. 2020-06-25"
         )
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a real date; write dates as YYYY-MM-DD, e.g. 2020-06-25"
         ) from None
+    if not FIRST_DATE <= day <= LAST_DATE:
+        raise argparse.ArgumentTypeError(
+            f"{text} is out of range; dates run from {FIRST_DATE} to {LAST_DATE}"
+        )
+    return day
+
+
+_RELEASE_ID = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")
+
+
+def release_id(text: str) -> str:
+    """The id of an existing release: YYYY-MM (scheduled) or YYYY-MM-DD (ad hoc).
+
+    Checked before any server is asked: another workflow's id (an appeal window's, the
+    Panel's) is never taken for a release's.
+    """
+    text = text.strip()
+    if not _RELEASE_ID.match(text):
+        shown = text if len(text) <= 40 else text[:37] + "..."
+        raise argparse.ArgumentTypeError(
+            f"{shown!r} is not a release id; use YYYY-MM for a scheduled release (e.g. 2020-06) "
+            "or YYYY-MM-DD for an ad hoc one (e.g. 2020-03-12)"
+        )
+    return text
 
 
 def bounded_int(low: int, high: int, what: str) -> Callable[[str], int]:

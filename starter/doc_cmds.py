@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from starter.args import release_id
 from starter.session import run_server_op
 
 if TYPE_CHECKING:
@@ -28,7 +29,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         ("go-live-paper", "the go-live decision paper for the Panel"),
     ):
         p = inner.add_parser(name, parents=[common], help=helptext, description=helptext)
-        p.add_argument("release", metavar="ID")
+        p.add_argument("release", metavar="ID", type=release_id)
         p.add_argument("--format", choices=["md", "html"], default="md")
         p.add_argument("--out", metavar="FILE", help="write to FILE instead of printing")
         if name == "rid":
@@ -40,13 +41,30 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _doc_op(name: str) -> Any:
     def make(args: argparse.Namespace) -> Op:
+        check_folder(args.out)
         return DocOp(args.release, name, args.format, getattr(args, "version", None), args.out)
 
     return make
 
 
 def ics_op(args: argparse.Namespace) -> Op:
-    return DocOp(args.release, "ics", "ics", None, getattr(args, "out", None))
+    out = getattr(args, "out", None)
+    check_folder(out)
+    return DocOp(args.release, "ics", "ics", None, out)
+
+
+def check_folder(out: str | None) -> None:
+    """Refuse an --out whose folder does not exist before asking the server anything."""
+    from starter.errors import Unavailable
+
+    if out is None:
+        return
+    folder = Path(out).parent
+    if not folder.is_dir():
+        raise Unavailable(
+            f"Cannot write {out}: the folder {folder} does not exist; create it first or "
+            "choose another --out."
+        )
 
 
 @dataclass(frozen=True)
@@ -98,12 +116,7 @@ def write(path: Path, text: str) -> None:
     """
     from starter.errors import Unavailable
 
-    folder = path.parent
-    if not folder.is_dir():
-        raise Unavailable(
-            f"Cannot write {path}: the folder {folder} does not exist; create it first or "
-            "choose another --out."
-        )
+    check_folder(str(path))
     try:
         with path.open("w", encoding="utf-8", newline="") as f:
             f.write(text)

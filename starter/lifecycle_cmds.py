@@ -10,7 +10,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from rules.release_calendar import ReleaseType
-from starter.args import bounded_int, cost_line, gbp, iso_date
+from starter.args import bounded_int, cost_line, gbp, iso_date, release_id
 from starter.session import run_server_op
 
 if TYPE_CHECKING:
@@ -24,7 +24,9 @@ def _leaf(
 ) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = sub.add_parser(name, parents=[common], help=help, description=help)
     if release:
-        p.add_argument("release", metavar="ID", help="the release id, e.g. 2020-06")
+        p.add_argument(
+            "release", metavar="ID", type=release_id, help="the release id, e.g. 2020-06"
+        )
         p.add_argument(
             "--signal",
             action="store_true",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from starter.args import iso_date
+from starter.args import iso_date, release_id
 from starter.session import run_server_op
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ def _timeline(a: argparse.Namespace) -> Op:
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("status", parents=[common], help="the state of one release")
-    p.add_argument("release", metavar="ID")
+    p.add_argument("release", metavar="ID", type=release_id)
     p.set_defaults(handler=run_server_op, make_op=_status)
 
     p = sub.add_parser(
@@ -74,7 +74,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=run_server_op, make_op=_inbox)
 
     p = sub.add_parser("timeline", parents=[common], help="planned vs minimum vs actual dates")
-    p.add_argument("release", metavar="ID")
+    p.add_argument("release", metavar="ID", type=release_id)
     p.add_argument(
         "--ics", action="store_true", help="every deadline and planned date as an iCalendar file"
     )

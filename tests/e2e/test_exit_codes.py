@@ -167,5 +167,5 @@ def test_no_command_crashes_as_its_process_exits(cli: Cli) -> None:
     finalized, after the answer (about 1 run in 3 when no server answers). `Cli.run` checks every
     command for it; these runs are the kind that crashed most."""
     unused = f"localhost:{free_port()}"
-    for run in cli.parallel(*[partial(cli.run, "--address", unused, "status", "x")] * 6):
+    for run in cli.parallel(*[partial(cli.run, "--address", unused, "status", "2027-06")] * 6):
         assert run.exited(1), run.describe()

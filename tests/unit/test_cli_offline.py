@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -106,6 +107,22 @@ def test_text_output_is_a_table(capsys: pytest.CaptureFixture[str]) -> None:
         ),
         (["frobnicate"], "invalid choice: 'frobnicate'"),
         ([], "required: COMMAND"),
+        (
+            ["deadlines", "--go-live", "9999-12-31", "--type", "system"],
+            "9999-12-31 is out of range; dates run from 2000-01-01 to 2100-12-31",
+        ),
+        (
+            ["deadlines", "--go-live", "0001-01-01", "--type", "documentation"],
+            "0001-01-01 is out of range",
+        ),
+        (["working-days", "--from", "9999-12-31", "--add", "1"], "9999-12-31 is out of range"),
+        (
+            ["status", "2027-06/appeal/2.0"],
+            "'2027-06/appeal/2.0' is not a release id; use YYYY-MM for a scheduled release",
+        ),
+        (["timeline", "sec-release/panel"], "'sec-release/panel' is not a release id"),
+        (["--as", "PANEL", "vote", "2027-06/appeal/2.0", "go"], "is not a release id"),
+        (["doc", "rid", "2027-06/appeal/2.0"], "is not a release id"),
     ],
 )
 def test_usage_errors_exit_2_with_one_sentence(
@@ -155,3 +172,26 @@ def test_the_console_script_runs() -> None:
     )
     assert done.returncode == 0
     assert json.loads(done.stdout) == {"date": "2020-01-08"}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["doc", "rid", "2027-06", "--out"],
+        ["doc", "go-live-paper", "2027-06", "--format", "html", "--out"],
+        ["timeline", "2027-06", "--ics", "--out"],
+    ],
+)
+def test_a_document_is_never_written_into_folders_that_do_not_exist(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str]
+) -> None:
+    """Refused before any server is asked (none runs here), and nothing is created."""
+    target = tmp_path / "no" / "such" / "x.md"
+    code, out, err = run(capsys, *argv, str(target), "--json")
+    assert code == 1
+    assert json.loads(out) == {
+        "error": f"Cannot write {target}: the folder {target.parent} does not exist; "
+        "create it first or choose another --out."
+    }
+    assert err.count("\n") == 1
+    assert not (tmp_path / "no").exists()
