@@ -227,6 +227,24 @@ class SqlRegister:
                 for r in rows
             ]
 
+    async def taken(self, release_id: str) -> str | None:
+        """Why `release_id` cannot be created again (it is in the register), or None."""
+        async with self._sessions() as session:
+            row = await session.get(ReleaseRow, release_id)
+        if row is None:
+            return None
+        if row.final is None and row.ended_by is None:
+            return None  # still open: Temporal answers for it (it "already exists")
+        how = (
+            row.ended_by
+            or f"{row.phase.lower()} on {row.closed_on.isoformat() if row.closed_on else '?'}"
+        )
+        return (
+            f"Release {release_id} ({row.name}) has ended ({how}); a release id is never reused, "
+            f"so its record stays unambiguous (see it with `sec-release status {release_id}`). "
+            "An ad hoc release takes its own day as its id (e.g. --ad-hoc with an id like 2028-02-24)."
+        )
+
     async def final_status(self, release_id: str) -> ReleaseStatus | None:
         """The full status filed when the release was closed or cancelled (else None)."""
         async with self._sessions() as session:
@@ -264,6 +282,17 @@ async def registered_releases(settings: Settings) -> list[RegisteredRelease]:
         return []
     try:
         return await SqlRegister(session_factory(engine)).releases()
+    finally:
+        await engine.dispose()
+
+
+async def taken_in_register(settings: Settings, release_id: str) -> str | None:
+    """Why the register says `release_id` may not be created again (None when it may)."""
+    engine = await ready_engine(settings.database_url)
+    if engine is None:
+        return None
+    try:
+        return await SqlRegister(session_factory(engine)).taken(release_id)
     finally:
         await engine.dispose()
 

@@ -182,6 +182,8 @@ class Deployment:
     # A rehearsal's server is throwaway (in tests, shared by many rehearsals of the same ids);
     # everywhere else a release id is never reused.
     reuse_ids: bool = False
+    # Reads the register (which outlives Temporal's retention): why an id is taken, or None.
+    id_in_register: Callable[[str], Awaitable[str | None]] | None = None
 
     # -- the Panel ---------------------------------------------------------------------------
 
@@ -228,6 +230,10 @@ class Deployment:
         from rules.permissions import check_permission
 
         check_permission("release create", actor.role)
+        if self.id_in_register is not None and not self.reuse_ids:
+            taken = await self.id_in_register(release_id.strip())
+            if taken:
+                raise Refused(taken)
         now = await self.clock.now()
         today = london_today(now)
         first = today.year - CALENDAR_YEARS_BEFORE

@@ -66,11 +66,18 @@ async def deployment_for(args: argparse.Namespace) -> Deployment:
 
     settings = settings_from(args)
     client = await connect(connection_from(args, settings))
+
+    async def id_in_register(release_id: str) -> str | None:
+        from activities.register import taken_in_register
+
+        return await taken_in_register(settings, release_id)
+
     return Deployment(
         client=client,
         task_queue=settings.task_queue,
         clock=Clock(),
         max_history_events=settings.max_history_events,
+        id_in_register=id_in_register,
     )
 
 

@@ -96,6 +96,7 @@ async def production(
         hold_for_appeal_windows=not isinstance(env, Client),
         notice_heartbeat_seconds=3.0,  # a dead worker's delivery is retried within seconds
         reuse_ids=reuse_ids,  # each fault test re-creates the same release on one server
+        id_in_register=SqlRegister(sessions).taken,
         reconcile_every_hours=reconcile_every_hours,
     )
     try:
