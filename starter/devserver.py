@@ -43,10 +43,13 @@ def die_with_parent() -> Callable[[], None] | None:
     import ctypes
 
     parent = os.getpid()
-    libc = ctypes.CDLL(None, use_errno=True)
+    # Resolved here, in the parent: the child, forked from a process with threads, does as
+    # little as it can before it execs.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    death_signal = int(signal.SIGTERM)
 
     def preexec() -> None:
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        prctl(_PR_SET_PDEATHSIG, death_signal, 0, 0, 0)
         if os.getppid() != parent:
             os._exit(1)
 
