@@ -25,6 +25,11 @@ MAX_REFUSALS_RECORDED = 100
 # refuses a payload over 2 MB. Commands that would take it past this are refused.
 MAX_STATE_BYTES = 1_500_000
 OPERATOR = "operator"
+# What a continue-as-new carries of the release's own sends: the latest reminders and
+# escalations (the register's outbox and audit keep every one).
+KEEP_SENDS = 100
+KEEP_SEND_AUDIT = 200
+_SEND_KINDS = ("reminder", "escalation")
 
 
 def record_refusal(
@@ -154,3 +159,35 @@ def audit_diverged(state: ReleaseState, ctx: Context, seqs: list[int]) -> bool:
         )
     )
     return True
+
+
+def compact_for_carry(state: ReleaseState, recorded_seq: int) -> int:
+    """Drop the oldest delivered reminders and escalations, and their recorded audit lines.
+
+    A release left alone escalates every 5 Working Days for as long as a deadline stays open, so
+    its own sends would grow the carried state without bound. Every one of them is kept in the
+    store (outbox and audit); the state keeps the latest `KEEP_SENDS` messages and
+    `KEEP_SEND_AUDIT` audit lines of that kind, and counts the rest. Returns how many went.
+    """
+    sends = [n for n in state.notices if n.kind in _SEND_KINDS and n.delivery in _DONE_DELIVERIES]
+    drop_notices = {id(n) for n in sends[: max(0, len(sends) - KEEP_SENDS)]}
+    lines = [
+        a
+        for a in state.audit
+        if a.actor == SYSTEM and a.command.startswith(_SEND_KINDS) and a.seq <= recorded_seq
+    ]
+    drop_lines = {id(a) for a in lines[: max(0, len(lines) - KEEP_SEND_AUDIT)]}
+    if not drop_notices and not drop_lines:
+        return 0
+    state.notices = [n for n in state.notices if id(n) not in drop_notices]
+    # The last entry stays whatever it is: the next seq is numbered after it.
+    last = state.audit[-1] if state.audit else None
+    state.audit = [a for a in state.audit if id(a) not in drop_lines or a is last]
+    state.compacted_notices += len(drop_notices)
+    state.compacted_audit += len(drop_lines) - (
+        1 if last is not None and id(last) in drop_lines else 0
+    )
+    return len(drop_notices) + len(drop_lines)
+
+
+_DONE_DELIVERIES = (Delivery.SENT, Delivery.FAILED)

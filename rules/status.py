@@ -158,6 +158,9 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
         cancelled_on=state.cancelled_on,
         end_reason=state.end_reason,
         runs=state.runs,
+        compacted_notices=state.compacted_notices,
+        compacted_audit=state.compacted_audit,
+        refusals_unrecorded=state.refusals_unrecorded,
     )
 
 

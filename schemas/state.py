@@ -371,3 +371,6 @@ class ReleaseState(Model):
     # The first audit seq at which the store was found to disagree with this release (a reset).
     audit_diverged_at: int | None = None
     ended_by_operator: str = ""  # how an operator ended it (e.g. a Temporal cancel), if one did
+    # Older reminders and escalations (and their audit lines) left in the store, not carried.
+    compacted_notices: int = 0
+    compacted_audit: int = 0

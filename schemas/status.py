@@ -144,6 +144,10 @@ class ReleaseStatus(Model):
     cancelled_on: date | None = None
     end_reason: str = ""
     runs: int = 1
+    # Older reminders and escalations kept only in the store (outbox, audit), not in the release.
+    compacted_notices: int = 0
+    compacted_audit: int = 0
+    refusals_unrecorded: int = 0  # refused or ignored messages counted but not audited
 
 
 class ListRow(Model):

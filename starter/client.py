@@ -21,6 +21,8 @@ from temporalio.client import (
     WorkflowExecutionDescription,
     WorkflowExecutionStatus,
     WorkflowHandle,
+    WorkflowQueryFailedError,
+    WorkflowQueryRejectedError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
@@ -365,6 +367,11 @@ class Deployment:
         )
         if isinstance(answer, RPCError):
             raise _missing(release_id, answer) from None
+        if isinstance(answer, WorkflowQueryFailedError | WorkflowQueryRejectedError):
+            raise Unavailable(
+                f"Release {release_id} could not answer ({_first_line(answer)}); its worker may "
+                "be down or out of date; try again once `sec-release up` (or a worker) runs."
+            ) from None
         if isinstance(answer, BaseException):
             raise answer
         ended = None if isinstance(found, BaseException) else _ended_by_operator(found)

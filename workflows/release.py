@@ -303,6 +303,7 @@ class ReleaseWorkflow:
         for loop in loops:
             loop.cancel()
         self._state.runs += 1
+        boundary.compact_for_carry(self._state, self._recorded_seq)
         # Everything the run was given is carried, so a new input field cannot silently reset.
         workflow.continue_as_new(
             self._input.model_copy(

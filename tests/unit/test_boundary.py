@@ -234,3 +234,25 @@ def test_any_title_is_accepted_within_its_limits_or_refused_in_one_sentence(titl
 
 def test_an_excerpt_is_bounded_and_printable() -> None:
     assert excerpt("a\r\nb\u202ec" + "x" * 500, 20) == "a??b?cxxxxxxxxxxxxx…"
+
+
+def test_a_release_left_alone_carries_only_its_latest_sends_into_the_next_run() -> None:
+    state = new("2020-06", created=at(D(2019, 5, 9)))
+    tick(state, at(D(2020, 9, 30)))  # 16 months of reminders and escalations, never met
+    for n in state.notices:
+        n.delivery = Delivery.SENT
+    sends = [n for n in state.notices if n.kind in ("reminder", "escalation")]
+    assert len(sends) > boundary.KEEP_SENDS
+    before = len(state.model_dump_json())
+    last_seq = state.audit[-1].seq
+    dropped = boundary.compact_for_carry(state, recorded_seq=last_seq)
+    kept = [n for n in state.notices if n.kind in ("reminder", "escalation")]
+    assert len(kept) == boundary.KEEP_SENDS and kept[-1] is sends[-1]
+    assert state.compacted_notices == len(sends) - boundary.KEEP_SENDS
+    assert dropped == state.compacted_notices + state.compacted_audit
+    assert state.audit[-1].seq == last_seq  # numbering carries on after the last entry
+    assert len(state.model_dump_json()) < before
+    # Nothing is dropped that the store has not recorded, nor anything still to deliver.
+    fresh = new("2020-06", created=at(D(2019, 5, 9)))
+    tick(fresh, at(D(2020, 9, 30)))
+    assert boundary.compact_for_carry(fresh, recorded_seq=0) == 0
