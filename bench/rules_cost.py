@@ -1,5 +1,5 @@
 """What the pure rules cost the workflow, without Temporal: per update, the validator
-(`rules.lifecycle.validate`, which applies the command to a deep copy of the state) beside
+(`rules.pipeline.validate`, which applies the command to a deep copy of the state) beside
 applying the same command once, and the work the main loop repeats on every wake; then, for a
 release whose deadlines are left to escalate (the June 2020 release created on 9 May 2019 and
 never acted on, to 30 September 2020, as `bench/scenarios/june-2020-release-only.yaml`), what
@@ -25,7 +25,7 @@ from functools import partial
 import benchlib
 from throughput import twenty_commands
 
-from rules import lifecycle
+from rules import pipeline
 from rules.context import Context
 from rules.escalation import (
     EscalationPolicy,
@@ -57,11 +57,11 @@ def release_after_twenty() -> ReleaseState:
         GO_LIVE.isoformat(), release_name(GO_LIVE), ReleaseType.SYSTEM, GO_LIVE, True
     )
     actor, _ = twenty_commands(GO_LIVE)[0]
-    state = lifecycle.new_release(
+    state = pipeline.new_release(
         plan, actor=actor, now=NOW, calendar=calendar, freezes=[], policy=Policy()
     )
     for who, command in twenty_commands(GO_LIVE)[:-1]:
-        lifecycle.apply(state, who, command, Context(NOW))
+        pipeline.apply(state, who, command, Context(NOW))
     return state
 
 
@@ -103,7 +103,7 @@ def left_alone() -> dict[str, float]:
     calendar = WorkingDays(first_year=2018, last_year=2030, holidays=bank_holidays(2018, 2030))
     plan = ReleasePlan("2020-06", release_name(go_live), ReleaseType.SYSTEM, go_live, False)
     actor, _ = twenty_commands(GO_LIVE)[0]
-    state = lifecycle.new_release(
+    state = pipeline.new_release(
         plan, actor=actor, now=created, calendar=calendar, freezes=[], policy=Policy()
     )
     now, wakes, first_wake_ms = created, 0, 0.0
@@ -153,9 +153,9 @@ def main() -> None:
     ctx = Context(NOW)
     actor, command = twenty_commands(GO_LIVE)[-1]
     copy_deep = ms(lambda: state.model_copy(deep=True))
-    validate = ms(lambda: lifecycle.validate(state, actor, command, ctx))
+    validate = ms(lambda: pipeline.validate(state, actor, command, ctx))
     apply_once = (
-        ms(lambda: lifecycle.apply(state.model_copy(deep=True), actor, command, ctx)) - copy_deep
+        ms(lambda: pipeline.apply(state.model_copy(deep=True), actor, command, ctx)) - copy_deep
     )
     rows: list[tuple[str, float]] = [
         ("validate (as is: apply to model_copy(deep=True))", validate),
@@ -221,8 +221,8 @@ def main() -> None:
         validate,
         apply_once,
         "ms",
-        figure="rules.lifecycle.validate per update (apply to a deep copy)",
-        baseline_is="rules.lifecycle.apply of the same command, once",
+        figure="rules.pipeline.validate per update (apply to a deep copy)",
+        baseline_is="rules.pipeline.apply of the same command, once",
         state_json_bytes=size,
         ms_per_call={name.strip(): round(t, 4) for name, t in rows},
         left_alone={k: round(v, 4) for k, v in alone.items()},

@@ -86,7 +86,7 @@ async def start_minimal(client: Client, task_queue: str, release_id: str) -> Non
 
 def twenty_commands(go_live: date) -> list[tuple[Actor, c.Command]]:
     """The first 20 commands of a System release's life (scope, costs, timetable, criteria),
-    each accepted by `rules.lifecycle` on a release created well before its cut-offs."""
+    each accepted by `rules.pipeline` on a release created well before its cut-offs."""
     mods = [
         ("SECMP0101", "Alert Storm Protection", True, ["Suppliers", "DCC"]),
         ("SECMP0102", "Target Response Times for Install and Commission", True, ["DCC"]),

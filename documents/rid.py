@@ -18,8 +18,8 @@ from documents.render import render
 from rules.costs import LINE_LABELS, CostLine, summarise, variances
 from rules.deadlines import deadlines_for
 from rules.errors import Refused
-from rules.lifecycle import PARTY_CATEGORIES
 from rules.release_calendar import ReleaseType, long_date
+from rules.scope_and_rid import PARTY_CATEGORIES
 from rules.timetable import TimelineRow, timeline
 from rules.tracking import calendar_of
 from schemas.state import (
@@ -338,7 +338,7 @@ def _view(
                 actual={k: v for k, v in state.actual.items() if _on_or_before(v, upto)},
             )
             # A System release's readiness is the TAG and OPSG recommendations: SECAS never
-            # confirms it (rules.lifecycle.readiness_confirm refuses), so the row would stay blank.
+            # confirms it (rules.go_no_go.readiness_confirm refuses), so the row would stay blank.
             if not (system and row.key == "readiness")
         ],
         deadlines=[] if upto is not None else _dated_deadlines(state),

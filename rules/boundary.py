@@ -12,10 +12,8 @@ from __future__ import annotations
 from rules import limits
 from rules.audit import SYSTEM, audit
 from rules.context import Context
-from rules.escalation import lapse_moment
-from rules.lifecycle import apply_appeal_outcome
-from rules.tracking import is_ended, refresh_deadlines
-from schemas.state import AppealStatus, Delivery, ReleaseState, SentNotice
+from rules.tracking import is_ended
+from schemas.state import Delivery, ReleaseState, SentNotice
 from schemas.text import excerpt
 
 # At most this many refused or ignored messages are written to one release's audit trail;
@@ -54,40 +52,6 @@ def check_room(state_bytes: int, command_bytes: int) -> str | None:
         f"most {MAX_STATE_BYTES // 1000:,} KB; the command is refused. SECAS should ask an "
         "operator to archive the release's record."
     )
-
-
-def close_due_windows(state: ReleaseState, ctx: Context) -> list[str]:
-    """Close every appeal window whose 10 Working Days have ended, from the release's own record.
-
-    No appeals recorded -> unchallenged; otherwise referred to the Authority. The release
-    records every appeal itself (a PARTY's `appeal lodge`), so no message from the window's
-    workflow is needed or believed. Returns what changed.
-    """
-    changed: list[str] = []
-    for window in state.appeals:
-        if window.status is not AppealStatus.OPEN or ctx.now < lapse_moment(window.closes_on):
-            continue
-        status = AppealStatus.REFERRED if window.appeals else AppealStatus.UNCHALLENGED
-        summary = apply_appeal_outcome(state, window.version, status, "", ctx)
-        if summary:
-            audit(
-                state, ctx.now, f"appeal window {window.version}", f"appeal {status.value}", summary
-            )
-            changed.append(summary)
-    if changed:
-        refresh_deadlines(state, ctx.now)
-    return changed
-
-
-def determine_appeal(
-    state: ReleaseState, version: str, upheld: bool, notes: str, ctx: Context
-) -> str | None:
-    """Apply the Authority's determination (already validated by `appeal determine`)."""
-    status = AppealStatus.UPHELD if upheld else AppealStatus.OVERTURNED
-    summary = apply_appeal_outcome(state, version, status, notes, ctx)
-    if summary:
-        refresh_deadlines(state, ctx.now)
-    return summary
 
 
 def cancelled_by_operator(state: ReleaseState, ctx: Context) -> bool:

@@ -8,8 +8,8 @@ from decimal import Decimal
 from rules.context import Context
 from rules.costs import summarise, variances
 from rules.escalation import lapse_moment
-from rules.lifecycle import freeze_warnings
 from rules.phase import gate, owed, phase
+from rules.redates_and_waivers import freeze_warnings
 from schemas.state import Deadline, DeadlineStatus, ModStatus, ReleaseState, SentNotice
 from schemas.status import (
     CostsStatus,

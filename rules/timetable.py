@@ -13,6 +13,7 @@ from datetime import date
 
 from rules.deadlines import DeadlineKey
 from rules.errors import Refused
+from schemas.state import ReleaseState
 
 
 @dataclass(frozen=True)
@@ -145,3 +146,9 @@ def timeline(
             minimum = minimums.get("go_live")
         rows.append(TimelineRow(ev.key, ev.label, planned.get(ev.key), minimum, actual.get(ev.key)))
     return rows
+
+
+def record_actual(state: ReleaseState, key: str, on: date) -> None:
+    """Record when a timetable event actually happened (the latest time: after a re-date,
+    evidence and recommendations given again show their new dates)."""
+    state.actual[key] = on

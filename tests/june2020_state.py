@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rules import lifecycle
+from rules import appeals, pipeline
 from rules.context import Context
 from rules.errors import Refused
+from rules.outcome import Effect, ForwardDetermination
 from rules.release_calendar import plan_release
 from rules.tracking import next_wake, tick
 from rules.workdays import WorkingDayCalendar, bank_holidays
@@ -33,7 +34,7 @@ def june_2020_state(
         freezes=[],
         cal=cal,
     )
-    state = lifecycle.new_release(
+    state = pipeline.new_release(
         plan,
         actor=SECAS,
         now=CREATED,
@@ -48,7 +49,7 @@ def june_2020_state(
             break
         now = _run_until(state, now, step.at)
         try:
-            outcome = lifecycle.apply(state, step.actor, step.command, Context(step.at))
+            outcome = pipeline.apply(state, step.actor, step.command, Context(step.at))
         except Refused as exc:
             refused.append((step, exc.sentence))
             continue
@@ -68,15 +69,15 @@ def _run_until(state: ReleaseState, now: datetime, until: datetime) -> datetime:
         for window in state.appeals:  # the appeal window's close, as its workflow reports it
             if window.status is AppealStatus.OPEN and now.date() > window.closes_on:
                 status = AppealStatus.REFERRED if window.appeals else AppealStatus.UNCHALLENGED
-                lifecycle.apply_appeal_outcome(state, window.version, status, "", Context(now))
+                appeals.apply_appeal_outcome(state, window.version, status, "", Context(now))
     return until
 
 
-def _simulate(state: ReleaseState, effect: lifecycle.Effect, ctx: Context) -> None:
+def _simulate(state: ReleaseState, effect: Effect, ctx: Context) -> None:
     from rules.tracking import refresh_deadlines
     from schemas.state import AppealStatus
 
-    if isinstance(effect, lifecycle.ForwardDetermination):
+    if isinstance(effect, ForwardDetermination):
         status = AppealStatus.UPHELD if effect.upheld else AppealStatus.OVERTURNED
-        lifecycle.apply_appeal_outcome(state, effect.version, status, effect.notes, ctx)
+        appeals.apply_appeal_outcome(state, effect.version, status, effect.notes, ctx)
         refresh_deadlines(state, ctx.now)

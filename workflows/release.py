@@ -14,12 +14,20 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
-    from rules import boundary, lifecycle
+    from rules import appeals, boundary, pipeline
     from rules.audit import audit
     from rules.context import Context
     from rules.errors import Refused
     from rules.escalation import london
+    from rules.outcome import (
+        Effect,
+        ForwardAppeal,
+        ForwardDetermination,
+        ReleaseEnded,
+        StartAppealWindow,
+    )
     from rules.phase import phase
+    from rules.redates_and_waivers import learn_freezes
     from rules.release_calendar import ReleasePlan
     from rules.status import build_status, has_lapsed, owing_roles
     from rules.tracking import is_ended, next_wake, refresh_deadlines, tick
@@ -132,7 +140,7 @@ class ReleaseWorkflow:
         elif input.create is not None:
             create = input.create
             plan = ReleasePlan(create.id, create.name, create.type, create.go_live, create.ad_hoc)
-            self._state = lifecycle.new_release(
+            self._state = pipeline.new_release(
                 plan,
                 actor=create.actor,
                 now=self._now(),
@@ -210,7 +218,7 @@ class ReleaseWorkflow:
         while True:
             now = self._now()
             if self._appeal_truth:
-                boundary.close_due_windows(self._state, Context(now))
+                appeals.close_due_windows(self._state, Context(now))
             # Reminders and escalations join the audit trail; releases that started before this
             # change keep the old behaviour when they replay.
             tick(self._state, now, audit_sends=workflow.patched(AUDIT_SENDS))
@@ -458,7 +466,7 @@ class ReleaseWorkflow:
         ctx = self._ctx()
         try:
             request = read_request(raw)
-            outcome = lifecycle.apply(self._state, request.actor, request.command, ctx)
+            outcome = pipeline.apply(self._state, request.actor, request.command, ctx)
         except Refused as exc:  # a race with another handler since validation
             raise refusal(exc) from exc
         self._dirty = True
@@ -473,7 +481,7 @@ class ReleaseWorkflow:
     def validate_act(self, raw: RawValue) -> None:
         try:
             request = self._admit(raw)
-            lifecycle.validate(self._state, request.actor, request.command, self._ctx())
+            pipeline.validate(self._state, request.actor, request.command, self._ctx())
         except Refused as exc:
             raise refusal(exc) from exc
 
@@ -511,34 +519,34 @@ class ReleaseWorkflow:
             self._dirty = True
             return
         try:
-            lifecycle.validate(self._state, request.actor, request.command, ctx)
+            pipeline.validate(self._state, request.actor, request.command, ctx)
         except Refused as exc:
             boundary.record_refusal(
                 self._state,
                 ctx,
                 str(request.actor),
-                lifecycle.command_line(request.command),
+                pipeline.command_line(request.command),
                 exc.sentence,
                 outcome="refused",
             )
             self._dirty = True
             return
-        outcome = lifecycle.apply(self._state, request.actor, request.command, ctx)
+        outcome = pipeline.apply(self._state, request.actor, request.command, ctx)
         self._dirty = True
         await self._perform(outcome.effects, ctx)
 
-    async def _perform(self, effects: list[lifecycle.Effect], ctx: Context) -> None:
+    async def _perform(self, effects: list[Effect], ctx: Context) -> None:
         for effect in effects:
             match effect:
-                case lifecycle.StartAppealWindow(window=window):
+                case StartAppealWindow(window=window):
                     await self._start_appeal_window(window)
-                case lifecycle.ForwardAppeal(version=version, appeal=appeal):
+                case ForwardAppeal(version=version, appeal=appeal):
                     await self._signal(self._window_id(version), "lodge", appeal)
-                case lifecycle.ForwardDetermination(version=version, upheld=upheld, notes=notes):
+                case ForwardDetermination(version=version, upheld=upheld, notes=notes):
                     determination = Determination(upheld=upheld, notes=notes, on=ctx.today)
                     if self._appeal_truth:
                         # The release holds the determination; the window is only told.
-                        boundary.determine_appeal(self._state, version, upheld, notes, ctx)
+                        appeals.determine_appeal(self._state, version, upheld, notes, ctx)
                         await self._signal(self._window_id(version), "determine", determination)
                         continue
                     delivered = await self._signal(
@@ -551,9 +559,9 @@ class ReleaseWorkflow:
                         )
                     else:  # the window's workflow is gone: apply the determination here
                         status = AppealStatus.UPHELD if upheld else AppealStatus.OVERTURNED
-                        lifecycle.apply_appeal_outcome(self._state, version, status, notes, ctx)
+                        appeals.apply_appeal_outcome(self._state, version, status, notes, ctx)
                         refresh_deadlines(self._state, ctx.now)
-                case lifecycle.ReleaseEnded():
+                case ReleaseEnded():
                     if self._appeal_truth:
                         continue  # windows end by their own clock; nothing to tell them
                     for window in self._state.appeals:
@@ -632,7 +640,7 @@ class ReleaseWorkflow:
             except Exception as exc:
                 workflow.logger.warning("unreadable freezes signal dropped: %s", exc)
                 return
-            if lifecycle.learn_freezes(self._state, sync.freezes):
+            if learn_freezes(self._state, sync.freezes):
                 self._dirty = True
             return
         if len(self._freeze_claims) < 10:
@@ -655,7 +663,7 @@ class ReleaseWorkflow:
             )
             if truth is None:
                 continue  # no Panel workflow yet: no freezes to learn
-            if lifecycle.learn_freezes(self._state, truth.freezes):
+            if learn_freezes(self._state, truth.freezes):
                 self._dirty = True
             ctx = self._ctx()
             for claim in claims:
@@ -684,7 +692,7 @@ class ReleaseWorkflow:
         except Exception:
             outcome = None
         if self._appeal_truth:
-            boundary.close_due_windows(self._state, ctx)
+            appeals.close_due_windows(self._state, ctx)
             window = next(
                 (w for w in self._state.appeals if outcome and w.version == outcome.version), None
             )
@@ -717,7 +725,7 @@ class ReleaseWorkflow:
             status = (
                 AppealStatus.REFERRED
             )  # an appeal this release recorded reached the window late
-        summary = lifecycle.apply_appeal_outcome(
+        summary = appeals.apply_appeal_outcome(
             self._state, outcome.version, status, outcome.notes, ctx
         )
         if summary:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from activities.mail import render_notice
-from rules.lifecycle import notice_scope
+from rules.notices import notice_scope
 from schemas.state import DeadlineStatus, ModStatus, ReleaseState
 from tests.activities.conftest import notice_request
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from rules import lifecycle
+from rules import pipeline
 from rules.context import Context
 from rules.escalation import london
 from rules.release_calendar import ReleaseType, plan_release
@@ -40,14 +40,14 @@ def new(
         freezes=[],
         cal=CAL,
     )
-    return lifecycle.new_release(
+    return pipeline.new_release(
         plan, actor=SECAS, now=created, calendar=CALENDAR, freezes=[], policy=Policy()
     )
 
 
 def act(state: ReleaseState, when: datetime, actor: Actor, command: c.Command) -> str:
     tick(state, when)
-    return lifecycle.apply(state, actor, command, Context(when)).summary
+    return pipeline.apply(state, actor, command, Context(when)).summary
 
 
 def at(day: date, hour: int = 10) -> datetime:

@@ -17,7 +17,7 @@ import pytest
 from documents import render_go_live_paper, render_ics, render_rid
 from documents.ics import escape_text, fold
 from documents.render import md_escape
-from rules import lifecycle
+from rules import pipeline
 from rules.context import Context
 from rules.costs import format_gbp
 from rules.errors import Refused
@@ -238,7 +238,7 @@ def test_the_html_rid_has_the_same_content_and_prints() -> None:
 
 
 def with_hostile_title(state: ReleaseState) -> ReleaseState:
-    lifecycle.apply(
+    pipeline.apply(
         state,
         SECAS,
         c.ModAdd(
@@ -385,13 +385,13 @@ def test_the_calendar_is_valid_icalendar_text() -> None:
 def test_a_re_date_moves_the_events_under_the_same_uids() -> None:
     state = state_at(AFTER_V3)
     before = events(render_ics(state, AFTER_V3))
-    lifecycle.apply(
+    pipeline.apply(
         state,
         PANEL,
         c.RedateRequest(go_live=date(2020, 7, 2), reason="SIT environment late."),
         Context(AFTER_V3),
     )
-    lifecycle.apply(state, AUTHORITY, c.RedateApprove(), Context(AFTER_V3))
+    pipeline.apply(state, AUTHORITY, c.RedateApprove(), Context(AFTER_V3))
     after = events(render_ics(state, AFTER_V3))
     assert set(after) == set(before)
     go_live = "2020-06-go-live@sec-release"
@@ -420,7 +420,7 @@ def test_calendar_text_is_escaped_and_folded_on_character_boundaries() -> None:
 def documentation_release(now: datetime) -> ReleaseState:
     state = new_release_for_tests("2021-02", created=now)
     ctx = Context(now)
-    lifecycle.apply(
+    pipeline.apply(
         state,
         SECAS,
         c.ModAdd(
@@ -428,8 +428,8 @@ def documentation_release(now: datetime) -> ReleaseState:
         ),
         ctx,
     )
-    lifecycle.apply(state, SECAS, c.RidDraft(note="First draft."), ctx)
-    lifecycle.apply(state, PANEL, c.RidBaseline(note="Baselined."), ctx)
+    pipeline.apply(state, SECAS, c.RidDraft(note="First draft."), ctx)
+    pipeline.apply(state, PANEL, c.RidBaseline(note="Baselined."), ctx)
     return state
 
 

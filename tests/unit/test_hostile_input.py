@@ -15,7 +15,7 @@ from typing import Any, Literal, get_args, get_origin
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rules import lifecycle
+from rules import pipeline
 from rules.context import Context
 from rules.costs import CostLine
 from rules.errors import Refused
@@ -256,7 +256,7 @@ def test_any_command_by_any_role_is_applied_or_refused_and_a_refusal_changes_not
     ctx = Context(london(day, 14))
     sentence: str | None
     try:
-        lifecycle.apply(state, Actor(role=role, name="fuzz"), command, ctx)
+        pipeline.apply(state, Actor(role=role, name="fuzz"), command, ctx)
     except Refused as exc:
         sentence = exc.sentence
     else:
@@ -272,4 +272,4 @@ def test_any_command_by_any_role_is_applied_or_refused_and_a_refusal_changes_not
 
 
 def test_every_command_model_is_covered_by_the_fuzzing() -> None:
-    assert {m.__name__ for m in COMMANDS} == {m.__name__ for m in lifecycle.HANDLERS}
+    assert {m.__name__ for m in COMMANDS} == {m.__name__ for m in pipeline.HANDLERS}

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from rules import lifecycle
+from rules import appeals, pipeline, redates_and_waivers
 from rules.context import Context
 from rules.errors import Refused
 from rules.phase import phase
@@ -24,7 +24,7 @@ D = date
 def refused(state: ReleaseState, when: object, actor: Actor, command: c.Command) -> str:
     before = state.model_dump_json()
     with pytest.raises(Refused) as exc:
-        lifecycle.apply(state, actor, command, Context(when))  # type: ignore[arg-type]
+        pipeline.apply(state, actor, command, Context(when))  # type: ignore[arg-type]
     assert state.model_dump_json() == before, "a refused command changes nothing"
     return exc.value.sentence
 
@@ -394,7 +394,7 @@ def test_a_redate_into_a_freeze_is_refused_naming_the_freeze() -> None:
     from schemas.state import Freeze
 
     state = baselined()
-    lifecycle.learn_freezes(
+    redates_and_waivers.learn_freezes(
         state, [Freeze(start=D(2020, 10, 1), end=D(2020, 12, 31), reason="DCC platform migration")]
     )
     sentence = refused(
@@ -440,7 +440,7 @@ def test_an_overturned_appeal_revokes_the_baseline_and_the_rid_returns_to_draft(
     assert "closed on 2019-07-04" in refused(
         state, at(D(2019, 7, 5)), PARTY, c.AppealLodge(reasons="late")
     )
-    lifecycle.apply_appeal_outcome(
+    appeals.apply_appeal_outcome(
         state, "1.0", AppealStatus.REFERRED, "", Context(at(D(2019, 7, 5)))
     )
     act(
@@ -449,7 +449,7 @@ def test_an_overturned_appeal_revokes_the_baseline_and_the_rid_returns_to_draft(
         AUTHORITY,
         c.AppealDetermine(upheld=False, notes="Consultation required"),
     )
-    lifecycle.apply_appeal_outcome(
+    appeals.apply_appeal_outcome(
         state, "1.0", AppealStatus.OVERTURNED, "Consultation required", Context(at(D(2019, 7, 10)))
     )
     assert state.rid_version == "1.1"
@@ -459,7 +459,7 @@ def test_an_overturned_appeal_revokes_the_baseline_and_the_rid_returns_to_draft(
     assert phase(state, D(2019, 7, 10)).value == "DRAFTING"
     # The determination is final.
     assert (
-        lifecycle.apply_appeal_outcome(
+        appeals.apply_appeal_outcome(
             state, "1.0", AppealStatus.UPHELD, "", Context(at(D(2019, 7, 11)))
         )
         is None
