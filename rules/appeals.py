@@ -21,6 +21,8 @@ from rules.tracking import deadline, refresh_deadlines, reopen
 from schemas import commands as c
 from schemas.base import Actor
 from schemas.state import Appeal, AppealStatus, AppealWindow, DeadlineStatus, ReleaseState, RidEntry
+from schemas.text import excerpt
+from schemas.workflow_io import AppealOutcome
 
 
 @handles(c.AppealLodge)
@@ -146,6 +148,16 @@ def _met_by_other(state: ReleaseState, revoked: RidEntry, key: str) -> bool:
     )
 
 
+def closing_status(appeals: list[Appeal]) -> AppealStatus:
+    """How a window closes: unchallenged with no appeal, otherwise referred to the Authority."""
+    return AppealStatus.REFERRED if appeals else AppealStatus.UNCHALLENGED
+
+
+def determined_status(upheld: bool) -> AppealStatus:
+    """The Authority's determination: the approval stands (upheld) or is revoked (overturned)."""
+    return AppealStatus.UPHELD if upheld else AppealStatus.OVERTURNED
+
+
 def close_due_windows(state: ReleaseState, ctx: Context) -> list[str]:
     """Close every appeal window whose 10 Working Days have ended, from the release's own record.
 
@@ -157,7 +169,7 @@ def close_due_windows(state: ReleaseState, ctx: Context) -> list[str]:
     for window in state.appeals:
         if window.status is not AppealStatus.OPEN or ctx.now < lapse_moment(window.closes_on):
             continue
-        status = AppealStatus.REFERRED if window.appeals else AppealStatus.UNCHALLENGED
+        status = closing_status(window.appeals)
         summary = apply_appeal_outcome(state, window.version, status, "", ctx)
         if summary:
             audit(
@@ -173,8 +185,53 @@ def determine_appeal(
     state: ReleaseState, version: str, upheld: bool, notes: str, ctx: Context
 ) -> str | None:
     """Apply the Authority's determination (already validated by `appeal determine`)."""
-    status = AppealStatus.UPHELD if upheld else AppealStatus.OVERTURNED
-    summary = apply_appeal_outcome(state, version, status, notes, ctx)
+    summary = apply_appeal_outcome(state, version, determined_status(upheld), notes, ctx)
     if summary:
         refresh_deadlines(state, ctx.now)
     return summary
+
+
+def disbelieved_report(state: ReleaseState, outcome: AppealOutcome | None) -> str | None:
+    """Why a window's report is ignored (it could not be read, or it claims an outcome the
+    release's own record does not hold), or None when it is only a hint to look again."""
+    window = next((w for w in state.appeals if outcome and w.version == outcome.version), None)
+    claimed = outcome.status if outcome and not outcome.hint_only else None
+    if outcome is not None and (
+        claimed is None or (window is not None and window.status is claimed)
+    ):
+        return None
+    return "Ignored: " + (
+        f"the report says RID {excerpt(outcome.version, 20)} is {claimed.value if claimed else '?'}, "
+        f"but the release's own record says "
+        f"{window.status.value if window else 'there is no such window'}."
+        if outcome
+        else "the report could not be read."
+    )
+
+
+# Releases started before the release decided its appeal windows itself (workflow patch
+# `appeal-windows-decided-by-the-release`) took each window's report as the outcome; they
+# replay through these two.
+
+
+def apply_reported_outcome(state: ReleaseState, outcome: AppealOutcome, ctx: Context) -> bool:
+    """Apply what a window reported; an appeal this release recorded that reached the window
+    late makes an "unchallenged" report a referral. True when the state changed."""
+    status = outcome.status
+    window = next((w for w in state.appeals if w.version == outcome.version), None)
+    if status is AppealStatus.UNCHALLENGED and window is not None and window.appeals:
+        status = AppealStatus.REFERRED
+    summary = apply_appeal_outcome(state, outcome.version, status, outcome.notes, ctx)
+    if not summary:
+        return False
+    refresh_deadlines(state, ctx.now)
+    audit(state, ctx.now, f"appeal window {outcome.version}", f"appeal {status.value}", summary)
+    return True
+
+
+def determine_without_window(
+    state: ReleaseState, version: str, upheld: bool, notes: str, ctx: Context
+) -> None:
+    """The determination applied by the release when the window's workflow is gone."""
+    apply_appeal_outcome(state, version, determined_status(upheld), notes, ctx)
+    refresh_deadlines(state, ctx.now)

@@ -10,6 +10,7 @@ from temporalio import workflow
 from temporalio.common import RawValue
 
 with workflow.unsafe.imports_passed_through():
+    from rules.appeals import closing_status, determined_status
     from rules.escalation import lapse_moment
     from schemas.base import Model
     from schemas.state import Appeal, AppealStatus
@@ -67,17 +68,13 @@ class AppealWindowWorkflow:
             return self.window()
         if self._ended:
             return self.window()
-        if not self._appeals:
-            self._status = AppealStatus.UNCHALLENGED
-            await self._report()
-            return self.window()
-        self._status = AppealStatus.REFERRED
+        self._status = closing_status(self._appeals)
         await self._report()
+        if self._status is AppealStatus.UNCHALLENGED:
+            return self.window()
         await workflow.wait_condition(lambda: self._determination is not None or self._ended)
         if self._determination is not None:
-            self._status = (
-                AppealStatus.UPHELD if self._determination.upheld else AppealStatus.OVERTURNED
-            )
+            self._status = determined_status(self._determination.upheld)
             await self._report()
         return self.window()
 

@@ -15,7 +15,6 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
     from rules import appeals, boundary, pipeline
-    from rules.audit import audit
     from rules.context import Context
     from rules.errors import Refused
     from rules.escalation import london
@@ -30,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.redates_and_waivers import learn_freezes
     from rules.release_calendar import ReleasePlan
     from rules.status import build_status, has_lapsed, owing_roles
-    from rules.tracking import is_ended, next_wake, refresh_deadlines, tick
+    from rules.tracking import is_ended, next_wake, tick
     from schemas.commands import ActRequest, ActResult
     from schemas.state import (
         AppealStatus,
@@ -557,10 +556,8 @@ class ReleaseWorkflow:
                         await workflow.wait_condition(
                             lambda: self._window_status(version) in DETERMINED
                         )
-                    else:  # the window's workflow is gone: apply the determination here
-                        status = AppealStatus.UPHELD if upheld else AppealStatus.OVERTURNED
-                        appeals.apply_appeal_outcome(self._state, version, status, notes, ctx)
-                        refresh_deadlines(self._state, ctx.now)
+                    else:  # the window's workflow is gone: the release applies it
+                        appeals.determine_without_window(self._state, version, upheld, notes, ctx)
                 case ReleaseEnded():
                     if self._appeal_truth:
                         continue  # windows end by their own clock; nothing to tell them
@@ -693,50 +690,19 @@ class ReleaseWorkflow:
             outcome = None
         if self._appeal_truth:
             appeals.close_due_windows(self._state, ctx)
-            window = next(
-                (w for w in self._state.appeals if outcome and w.version == outcome.version), None
-            )
-            claimed = outcome.status if outcome and not outcome.hint_only else None
-            if outcome is None or (
-                claimed is not None and (window is None or window.status is not claimed)
-            ):
+            why = appeals.disbelieved_report(self._state, outcome)
+            if why is not None:
                 boundary.record_refusal(
                     self._state,
                     ctx,
                     "unknown sender",
                     "signal appeal_outcome",
-                    "Ignored: "
-                    + (
-                        f"the report says RID {excerpt(outcome.version, 20)} is {claimed.value if claimed else '?'}, "
-                        f"but the release's own record says "
-                        f"{window.status.value if window else 'there is no such window'}."
-                        if outcome
-                        else "the report could not be read."
-                    ),
+                    why,
                     outcome="ignored",
                 )
             self._dirty = True
             return
-        if outcome is None:
-            return
-        status = outcome.status
-        window = next((w for w in self._state.appeals if w.version == outcome.version), None)
-        if status is AppealStatus.UNCHALLENGED and window is not None and window.appeals:
-            status = (
-                AppealStatus.REFERRED
-            )  # an appeal this release recorded reached the window late
-        summary = appeals.apply_appeal_outcome(
-            self._state, outcome.version, status, outcome.notes, ctx
-        )
-        if summary:
-            refresh_deadlines(self._state, ctx.now)
-            audit(
-                self._state,
-                ctx.now,
-                f"appeal window {outcome.version}",
-                f"appeal {status.value}",
-                summary,
-            )
+        if outcome is not None and appeals.apply_reported_outcome(self._state, outcome, ctx):
             self._dirty = True
 
     # -- queries ---------------------------------------------------------------------------------

@@ -9,58 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from rules import appeals, boundary
+from rules import boundary
 from rules.context import Context
 from rules.tracking import tick
-from schemas import commands as c
 from schemas.base import Actor
 from schemas.commands import ActRequest
-from schemas.state import AppealStatus, Delivery, ReleaseState
+from schemas.state import Delivery
 from schemas.text import MAX_LIST, TITLE, excerpt, sentence_of
-from tests.unit.release_factory import AUTHORITY, PANEL, PARTY, SECAS, act, at, new
+from tests.unit.release_factory import at, new
 
 D = date
-
-
-def _baselined() -> tuple[ReleaseState, Context]:
-    state = new()
-    act(
-        state, at(D(2019, 5, 9)), SECAS, c.ModAdd(mod="SECMP0062", title="Alert Storm", system=True)
-    )
-    act(state, at(D(2019, 10, 11)), PANEL, c.RidBaseline())
-    return state, Context(at(D(2019, 10, 11)))
-
-
-def test_an_appeal_window_closes_from_the_release_own_record_unchallenged() -> None:
-    state, _ = _baselined()
-    [window] = state.appeals
-    assert window.closes_on == D(2019, 10, 25)
-    assert appeals.close_due_windows(state, Context(at(D(2019, 10, 25), 23))) == []
-    changed = appeals.close_due_windows(state, Context(at(D(2019, 10, 26), 0)))
-    assert changed == ["RID 1.0: the appeal window closed unchallenged."]
-    assert window.status is AppealStatus.UNCHALLENGED
-    # Closing is idempotent: a second look changes nothing.
-    assert appeals.close_due_windows(state, Context(at(D(2019, 10, 28)))) == []
-
-
-def test_a_window_with_an_appeal_is_referred_and_the_determination_is_applied_by_the_release() -> (
-    None
-):
-    state, _ = _baselined()
-    act(state, at(D(2019, 10, 14)), PARTY, c.AppealLodge(reasons="Costs unclear"))
-    appeals.close_due_windows(state, Context(at(D(2019, 10, 26), 0)))
-    [window] = state.appeals
-    assert window.status is AppealStatus.REFERRED
-    assert any(n.key == "2020-06/appeal/1.0/referred" for n in state.notices)
-    summary = act(state, at(D(2019, 11, 4)), AUTHORITY, c.AppealDetermine(upheld=False))
-    assert summary == "Determination on RID 1.0: the approval is overturned."
-    assert appeals.determine_appeal(state, "1.0", False, "", Context(at(D(2019, 11, 4)))) == (
-        "RID 1.0 overturned on appeal: the RID returns to draft 1.1."
-    )
-    assert state.appeals[0].status is AppealStatus.OVERTURNED
-    assert state.rid_version == "1.1"
-    # The determination is final: another changes nothing.
-    assert appeals.determine_appeal(state, "1.0", True, "", Context(at(D(2019, 11, 5)))) is None
 
 
 def test_refused_messages_are_audited_up_to_a_budget_then_counted() -> None:
