@@ -60,8 +60,8 @@ from activities.contacts import (
 from activities.store import Clock, OutboxRow, OutboxStatus, utc_now
 from rules.deadlines import WHAT, DeadlineKey
 from rules.escalation import LONDON, PANEL_CHAIR
-from rules.permissions import ROLE_NAMES, Role
 from rules.release_calendar import long_date
+from schemas.vocabulary import ROLE_NAMES, Role
 from schemas.workflow_io import NoticeReceipt, NoticeRequest
 
 if TYPE_CHECKING:

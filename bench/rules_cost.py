@@ -28,7 +28,6 @@ from throughput import twenty_commands
 from rules import pipeline
 from rules.context import Context
 from rules.escalation import (
-    EscalationPolicy,
     ScheduledSend,
     SendKind,
     iter_escalation_schedule,
@@ -36,11 +35,12 @@ from rules.escalation import (
     london,
 )
 from rules.phase import phase
-from rules.release_calendar import ReleasePlan, ReleaseType, release_name
+from rules.release_calendar import ReleasePlan, release_name
 from rules.status import build_status, has_lapsed, owing_roles
 from rules.tracking import calendar_of, next_wake, policy_of, tick
 from rules.workdays import WorkingDayCalendar, bank_holidays
 from schemas.state import Policy, ReleaseState, WorkingDays
+from schemas.vocabulary import ReleaseType
 
 GO_LIVE = date(2029, 1, 3)
 NOW = london(date(2026, 11, 25), 10)
@@ -66,7 +66,7 @@ def release_after_twenty() -> ReleaseState:
 
 
 def stepwise_schedule(
-    due: date, policy: EscalationPolicy, cal: WorkingDayCalendar, *, since: datetime | None = None
+    due: date, policy: Policy, cal: WorkingDayCalendar, *, since: datetime | None = None
 ) -> Iterator[ScheduledSend]:
     """`iter_escalation_schedule` with each level's day counted on from the previous level's,
     rather than from the anchor again (the same dates: adding Working Days composes), so that

@@ -78,8 +78,8 @@ def run_without_sandbox() -> None:
 
 async def main(releases: int, days: int, concurrency: int, sandbox: bool) -> None:
     from rules.escalation import london
-    from rules.release_calendar import ReleaseType
     from schemas.base import Actor
+    from schemas.vocabulary import ReleaseType
     from starter.rehearsal import Rehearsal, start_test_server
 
     secas = Actor.parse("SECAS:Bench")

@@ -38,11 +38,10 @@ with workflow.unsafe.imports_passed_through():
 
     from activities.notices import RecordingSender
     from activities.records import MemoryRegister
-    from rules.costs import CostLine
-    from rules.release_calendar import ReleaseType
     from schemas import commands as c
     from schemas.base import Actor
     from schemas.commands import ActRequest, ActResult
+    from schemas.vocabulary import CostLine, ReleaseType
     from schemas.workflow_io import release_workflow_id
 
 if TYPE_CHECKING:

@@ -31,7 +31,7 @@ async def main(releases: int) -> None:
 
     from activities.notices import RecordingSender
     from activities.records import MemoryRegister
-    from rules.release_calendar import ReleaseType
+    from schemas.vocabulary import ReleaseType
     from starter.client import Clock, Connection, Deployment, connect
     from worker import build_worker, workflow_runner
 

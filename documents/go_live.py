@@ -13,7 +13,6 @@ from documents.render import render
 from documents.rid import CRITERIA_GROUPS, CriteriaGroup
 from rules.escalation import london_today
 from rules.phase import gate, standing_vote
-from rules.release_calendar import ReleaseType
 from schemas.state import (
     Defects,
     Recommendation,
@@ -23,6 +22,7 @@ from schemas.state import (
     TestPhase,
     Vote,
 )
+from schemas.vocabulary import ReleaseType
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from documents.render import render
-from rules.costs import LINE_LABELS, CostLine, summarise, variances
+from rules.costs import LINE_LABELS, summarise, variances
 from rules.deadlines import deadlines_for
 from rules.errors import Refused
-from rules.release_calendar import ReleaseType, long_date
+from rules.release_calendar import long_date
 from rules.scope_and_rid import PARTY_CATEGORIES
 from rules.timetable import TimelineRow, timeline
 from rules.tracking import calendar_of
@@ -39,6 +39,7 @@ from schemas.state import (
     Tad,
     TestPhase,
 )
+from schemas.vocabulary import CostLine, ReleaseType
 
 # The names the SEC gives the documents the June 2020 RID lists; a document the release names
 # otherwise is shown as named.

@@ -10,23 +10,12 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
 
 from rules.errors import Refused
+from schemas.vocabulary import CostLine
 
 MAX_GBP = Decimal("1000000000000")  # a trillion pounds: far above any release, bounds payloads
 _GBP = re.compile(r"^£?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")
-
-
-class CostLine(StrEnum):
-    """The DCC's cost lines, as the Release Management Policy breaks them down."""
-
-    DESIGN_BUILD_PIT = "design_build_pit"
-    SIT = "sit"
-    UIT = "uit"
-    IMPLEMENT_TO_LIVE = "implement_to_live"
-    ONE_OFF_OPERATIONAL = "one_off_operational"
-    ONGOING_OPERATIONAL = "ongoing_operational"
 
 
 LINE_LABELS: dict[CostLine, str] = {

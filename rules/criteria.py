@@ -3,15 +3,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-
-class CriterionStatus(StrEnum):
-    NOT_MET = "not_met"
-    MET = "met"
-    WAIVED = "waived"
-
-
 OPERATIONAL = (
     "The DCC has brought to readiness all the new and changed components needed to provide the "
     "new services. This will include completing the service design and proving the service "

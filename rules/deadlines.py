@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from rules.permissions import Role
-from rules.release_calendar import ReleaseType
 from rules.workdays import WorkingDayCalendar, calendar_around, shift_months
+from schemas.vocabulary import ReleaseType, Role
 
 
 class DeadlineKey(StrEnum):

@@ -1,15 +1,6 @@
-"""The one exception the rules raise when a request breaks a rule."""
+"""The one exception the rules raise when a request breaks a rule (declared with the models, in
+`schemas.errors`, so a model's own checks refuse in the same way)."""
 
+from schemas.errors import Refused
 
-class Refused(Exception):
-    """A request that a rule does not allow.
-
-    The message is one sentence for a person: what was wrong and what would be right.
-    """
-
-    def __init__(self, sentence: str) -> None:
-        super().__init__(sentence)
-        self.sentence = sentence
-
-    def __str__(self) -> str:
-        return self.sentence
+__all__ = ["Refused"]

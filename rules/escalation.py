@@ -16,9 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from rules.workdays import WorkingDayCalendar
+
+if TYPE_CHECKING:
+    from schemas.state import Policy
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -26,15 +30,6 @@ LONDON = ZoneInfo("Europe/London")
 class SendKind(StrEnum):
     REMINDER = "reminder"
     ESCALATION = "escalation"
-
-
-@dataclass(frozen=True)
-class EscalationPolicy:
-    """How a release escalates; configurable per release."""
-
-    reminder_working_days: int = 5
-    step_working_days: int = 5
-    send_hour: int = 9
 
 
 @dataclass(frozen=True)
@@ -67,7 +62,7 @@ def london_today(now: datetime) -> date:
 
 def iter_escalation_schedule(
     due: date,
-    policy: EscalationPolicy,
+    policy: Policy,
     cal: WorkingDayCalendar,
     *,
     since: datetime | None = None,
@@ -103,7 +98,7 @@ def iter_escalation_schedule(
 
 def escalation_schedule(
     due: date,
-    policy: EscalationPolicy,
+    policy: Policy,
     cal: WorkingDayCalendar,
     *,
     resolved: date | datetime | None = None,

@@ -4,22 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rules.criteria import CriterionStatus
-from rules.release_calendar import ReleaseType
-
-
-@dataclass(frozen=True)
-class DefectReport:
-    """Open defects by severity and testing issues against the TAD's threshold."""
-
-    sev1: int = 0
-    sev2: int = 0
-    sev3: int = 0
-    sev4: int = 0
-    sev5: int = 0
-    resolution_plan: str | None = None
-    testing_issues: int | None = None
-    threshold: int | None = None
+from schemas.state import DefectCounts
+from schemas.vocabulary import CriterionStatus, ReleaseType
 
 
 @dataclass(frozen=True)
@@ -29,7 +15,7 @@ class GateFacts:
     release_type: ReleaseType
     rid_baselined: bool
     criteria: list[tuple[str, CriterionStatus]] = field(default_factory=list)
-    defects: DefectReport | None = None
+    defects: DefectCounts | None = None
     tad_incorporated: bool = False
     sit_approved: bool = False
     uit_approved: bool = False
@@ -84,7 +70,7 @@ def _system_items(facts: GateFacts) -> list[str]:
     return unmet
 
 
-def defect_items(defects: DefectReport | None) -> list[str]:
+def defect_items(defects: DefectCounts | None) -> list[str]:
     """What the defect report leaves unmet: open Severity 1/2, unplanned 3-5, issues over threshold."""
     if defects is None:
         return ["the DCC has not reported defects and testing issues (defects set)"]

@@ -10,7 +10,6 @@ import re
 
 from rules import limits
 from rules.context import Context
-from rules.criteria import CriterionStatus
 from rules.deadlines import DeadlineKey
 from rules.errors import Refused
 from rules.guards import not_frozen, not_yet_live, system_only
@@ -24,6 +23,7 @@ from rules.tracking import meet
 from schemas import commands as c
 from schemas.base import Actor
 from schemas.state import Criterion, Defects, Recommendation, ReleaseState, Risk, Submission, Vote
+from schemas.vocabulary import CriterionStatus
 
 _CRITERION_KEY = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 

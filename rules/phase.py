@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from rules.gate import DefectReport, GateFacts, go_no_go_gate
-from rules.permissions import Role
-from rules.release_calendar import ReleaseType
+from rules.gate import GateFacts, go_no_go_gate
 from rules.rid import RidVersion
 from rules.tracking import OPEN, early_life_end
 from schemas.state import AppealStatus, ReleaseState, Vote
+from schemas.vocabulary import ReleaseType, Role
 
 
 class Phase(StrEnum):
@@ -77,21 +76,13 @@ def phase(state: ReleaseState, today: date) -> Phase:
 
 
 def gate_facts(state: ReleaseState) -> GateFacts:
-    d = state.defects
-    defects = (
-        DefectReport(
-            d.sev1, d.sev2, d.sev3, d.sev4, d.sev5, d.resolution_plan, d.testing_issues, d.threshold
-        )
-        if d is not None
-        else None
-    )
     tag = state.recommendations.get("TAG")
     opsg = state.recommendations.get("OPSG")
     return GateFacts(
         release_type=state.type,
         rid_baselined=has_baseline(state),
         criteria=[(c.key, c.status) for c in state.criteria],
-        defects=defects,
+        defects=state.defects,
         tad_incorporated=state.tad.incorporated_on is not None,
         sit_approved=state.sit.approved_on is not None,
         uit_approved=state.uit.approved_on is not None,

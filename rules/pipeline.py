@@ -38,6 +38,7 @@ from rules.tracking import is_ended, refresh_deadlines, tick
 from schemas import commands as c
 from schemas.base import Actor
 from schemas.state import Criterion, Freeze, Policy, ReleaseState, WorkingDays
+from schemas.text import excerpt
 
 __all__ = ["HANDLERS", "apply", "command_line", "new_release", "refuse_signal", "validate"]
 
@@ -74,29 +75,9 @@ def new_release(
     return state
 
 
-def action_of(command: c.Command) -> str:
-    """The permission table's name for a command (a variant may be a different action)."""
-    match command:
-        case c.CriterionSet(status="waived"):
-            return "criterion waive"
-        case c.GoLiveConfirm(what="deployed"):
-            return "golive deployed"
-        case c.GoLiveConfirm():
-            return "golive sec-updated"
-        case c.Recommend(group=group):
-            return f"recommend {group}"
-        case c.VoteCast():
-            return "vote"
-        case c.Waive():
-            return "waive"
-    return command.kind.replace("_", " ")
-
-
 def command_line(command: c.Command) -> str:
-    """The command as the audit trail shows it: the CLI words and the fields given."""
-    fields = command.model_dump(mode="json", exclude={"kind"}, exclude_defaults=True)
-    shown = " ".join(f"{k}={v}" for k, v in fields.items())
-    return f"{action_of(command)} {shown}".strip()
+    """The command as the audit trail shows it: as a person types it (`vote go`)."""
+    return excerpt(c.typed(command), 300)
 
 
 def validate(state: ReleaseState, actor: Actor, command: c.Command, ctx: Context) -> None:
@@ -134,4 +115,4 @@ def refuse_signal(
 
 def _permit(command: c.Command, actor: Actor) -> None:
     """Refuse unless the actor's role may issue the command (SPEC section 6)."""
-    check_permission(action_of(command), actor.role)
+    check_permission(command, actor.role)

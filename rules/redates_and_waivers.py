@@ -14,7 +14,6 @@ from rules.notices import queue_decision
 from rules.outcome import Outcome
 from rules.phase import Phase, is_live, phase
 from rules.registry import handles
-from rules.release_calendar import Freeze as FreezeRule
 from rules.release_calendar import check_go_live, long_date
 from rules.tracking import OPEN, calendar_of, deadline, is_ended, reopen
 from schemas import commands as c
@@ -65,7 +64,7 @@ def redate_request(
         )
     if cmd.go_live == state.go_live:
         raise Refused(f"The release already goes live on {cmd.go_live.isoformat()}.")
-    check_go_live(cmd.go_live, _freezes(state), calendar_of(state), ctx.today)
+    check_go_live(cmd.go_live, state.freezes, calendar_of(state), ctx.today)
     state.redates.append(
         Redate(go_live=cmd.go_live, reason=reason, requested_on=ctx.today, by=str(actor))
     )
@@ -110,10 +109,6 @@ def cancel_request(
     )
 
 
-def _freezes(state: ReleaseState) -> list[FreezeRule]:
-    return [FreezeRule(f.start, f.end, f.reason) for f in state.freezes]
-
-
 @handles(c.RedateApprove)
 def redate_approve(
     state: ReleaseState, actor: Actor, cmd: c.RedateApprove, ctx: Context
@@ -127,7 +122,7 @@ def redate_approve(
     if pending.mod is not None:
         return _redate_modification(state, pending, ctx)
     # Checked again: a freeze may have been recorded since the request.
-    check_go_live(pending.go_live, _freezes(state), calendar_of(state), ctx.today)
+    check_go_live(pending.go_live, state.freezes, calendar_of(state), ctx.today)
     replanning = phase(state, ctx.today) is Phase.REPLANNING
     pending.approved_on = ctx.today
     pending.previous = state.go_live

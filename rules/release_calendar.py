@@ -5,18 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
-from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from rules.errors import Refused
 from rules.workdays import WorkingDayCalendar
+from schemas.vocabulary import ReleaseType
 
-
-class ReleaseType(StrEnum):
-    """A System release may touch DCC Systems; a Documentation release only SEC text."""
-
-    SYSTEM = "system"
-    DOCUMENTATION = "documentation"
-
+if TYPE_CHECKING:
+    from schemas.state import Freeze
 
 MONTHS = [
     "January",
@@ -66,21 +62,6 @@ class ReleasePlan:
     type: ReleaseType
     go_live: date
     ad_hoc: bool
-
-
-@dataclass(frozen=True)
-class Freeze:
-    """A Panel change freeze: no release may go live from `start` to `end` inclusive."""
-
-    start: date
-    end: date
-    reason: str
-
-    def contains(self, day: date) -> bool:
-        return self.start <= day <= self.end
-
-    def describe(self) -> str:
-        return f"the change freeze from {long_date(self.start)} to {long_date(self.end)} ({self.reason})"
 
 
 def long_date(day: date) -> str:
@@ -144,7 +125,7 @@ def scheduled_releases(year: int, cal: WorkingDayCalendar) -> list[ScheduledRele
 
 def freeze_containing(day: date, freezes: list[Freeze]) -> Freeze | None:
     """The first freeze that `day` falls in, if any."""
-    return next((f for f in freezes if f.contains(day)), None)
+    return next((f for f in freezes if f.start <= day <= f.end), None)
 
 
 def check_go_live(day: date, freezes: list[Freeze], cal: WorkingDayCalendar, today: date) -> None:
@@ -163,7 +144,7 @@ def check_go_live(day: date, freezes: list[Freeze], cal: WorkingDayCalendar, tod
     if freeze is not None:
         after = cal.on_or_after(freeze.end + timedelta(days=1))
         raise Refused(
-            f"The go-live date {day.isoformat()} falls inside {freeze.describe()}; "
+            f"The go-live date {day.isoformat()} falls inside {describe_freeze(freeze)}; "
             f"choose a date before {freeze.start.isoformat()} or from {after.isoformat()}."
         )
 
@@ -177,7 +158,17 @@ def check_freeze(start: date, end: date, reason: str) -> Freeze:
         )
     if not reason.strip():
         raise Refused("A change freeze needs a reason (--reason), as the Panel consults on it.")
-    return Freeze(start, end, reason.strip())
+    from schemas.state import Freeze  # here: the offline commands never build one
+
+    return Freeze(start=start, end=end, reason=reason.strip())
+
+
+def describe_freeze(freeze: Freeze) -> str:
+    """`the change freeze from 1 June 2020 to 30 June 2020 (Summer freeze)`."""
+    return (
+        f"the change freeze from {long_date(freeze.start)} to {long_date(freeze.end)} "
+        f"({freeze.reason})"
+    )
 
 
 def plan_release(

@@ -22,7 +22,6 @@ from rules.deadlines import (
     spend_update_dues,
 )
 from rules.escalation import (
-    EscalationPolicy,
     SendKind,
     escalation_audience,
     iter_escalation_schedule,
@@ -37,6 +36,7 @@ from schemas.state import (
     Deadline,
     DeadlineStatus,
     ModStatus,
+    Policy,
     ReleaseState,
     SentNotice,
     WorkingDays,
@@ -60,9 +60,9 @@ def working_days(days: WorkingDays) -> WorkingDayCalendar:
     return _calendar(days.first_year, days.last_year, tuple(days.holidays))
 
 
-def policy_of(state: ReleaseState) -> EscalationPolicy:
-    p = state.policy
-    return EscalationPolicy(p.reminder_working_days, p.step_working_days, p.send_hour)
+def policy_of(state: ReleaseState) -> Policy:
+    """How the release escalates (its own policy, fixed at creation)."""
+    return state.policy
 
 
 def deadline(state: ReleaseState, key: str) -> Deadline | None:

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
-from rules.errors import Refused
-from rules.permissions import Role, parse_role
+from schemas.errors import Refused
 from schemas.text import NAME, NameText, is_single_line
+from schemas.vocabulary import Role
+
+
+def parse_role(text: str) -> Role:
+    """The role named by `text` (case-insensitive), or a refusal listing the roles."""
+    try:
+        return Role(text.strip().upper())
+    except ValueError:
+        known = ", ".join(r.value for r in Role)
+        raise Refused(f"{text!r} is not a role; use one of {known}.") from None
 
 
 class Model(BaseModel):

@@ -8,14 +8,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Annotated
 
 from pydantic import Field
 
-from rules.costs import CostLine
-from rules.criteria import CriterionStatus
-from rules.permissions import Role
-from rules.release_calendar import ReleaseType
 from schemas.base import Model
+from schemas.declare import Opt
+from schemas.text import MAX_COUNT, RefText
+from schemas.vocabulary import CostLine, CriterionStatus, ReleaseType, Role
 
 
 class ModStatus(StrEnum):
@@ -199,15 +199,27 @@ class Criterion(Model):
     updated_on: date | None = None
 
 
-class Defects(Model):
-    sev1: int = 0
-    sev2: int = 0
-    sev3: int = 0
-    sev4: int = 0
-    sev5: int = 0
-    resolution_plan: str | None = None
-    testing_issues: int | None = None
-    threshold: int | None = None
+# A count (defects, testing issues): the rules give the sentence for a negative one.
+Count = Annotated[int, Field(le=MAX_COUNT, ge=-MAX_COUNT)]
+
+
+class DefectCounts(Model):
+    """Open defects by severity and testing issues against the TAD's threshold (the one model
+    of them: the DCC's `defects set` command, the release's record and its status extend it)."""
+
+    sev1: Count = 0
+    sev2: Count = 0
+    sev3: Count = 0
+    sev4: Count = 0
+    sev5: Count = 0
+    resolution_plan: Annotated[RefText | None, Opt(metavar="REF")] = None
+    testing_issues: Count | None = None
+    threshold: Count | None = None
+
+
+class Defects(DefectCounts):
+    """The DCC's latest defect report, as the release keeps it."""
+
     reported_on: date
 
 

@@ -14,6 +14,7 @@ from schemas.state import (
     Auditor,
     CostReport,
     Criterion,
+    DefectCounts,
     Freeze,
     Modification,
     Recommendation,
@@ -27,19 +28,11 @@ from schemas.state import (
 )
 
 
-class DefectsStatus(Model):
+class DefectsStatus(DefectCounts):
     """Open defects by severity and testing issues; all zero until the DCC reports."""
 
     reported: bool = False
     reported_on: date | None = None
-    sev1: int = 0
-    sev2: int = 0
-    sev3: int = 0
-    sev4: int = 0
-    sev5: int = 0
-    resolution_plan: str | None = None
-    testing_issues: int | None = None
-    threshold: int | None = None
 
 
 class RidStatus(Model):

@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 from pydantic import Field
 
-from rules.release_calendar import ReleaseType
 from schemas.base import Actor, Model
 from schemas.state import (
     Appeal,
@@ -19,6 +18,7 @@ from schemas.state import (
     WorkingDays,
 )
 from schemas.status import ReleaseStatus
+from schemas.vocabulary import ReleaseType
 
 PANEL_WORKFLOW_ID = "sec-release/panel"
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
-from rules.costs import CostLine
+from schemas.vocabulary import CostLine
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The years a release's dates can fall in (as `calendar YEAR` accepts them): the Working Day

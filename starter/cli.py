@@ -50,7 +50,9 @@ def common_options() -> argparse.ArgumentParser:
     return common
 
 
-def build_parser() -> Parser:
+def build_parser(argv: Sequence[str] | None = None) -> Parser:
+    """The whole command line; for an offline command (`calendar 2027`), only the offline ones,
+    so they answer without importing the message models the other commands are built from."""
     common = common_options()
     parser = Parser(
         prog="sec-release",
@@ -60,6 +62,9 @@ def build_parser() -> Parser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     offline.register(sub, common)
+    words = [a for a in (argv or []) if not a.startswith("-")]
+    if words and words[0] in offline.COMMANDS:
+        return parser
     service.register(sub, common)
     mail_cmds.register(sub, common)
     read_cmds.register(sub, common)
@@ -71,8 +76,8 @@ def build_parser() -> Parser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the return value is the process exit code."""
-    parser = build_parser()
     raw = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(raw)
     out = Output(json="--json" in raw)
     try:
         args = parser.parse_args(raw)

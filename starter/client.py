@@ -33,13 +33,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from rules.errors import Refused
 from rules.escalation import london, london_today
-from rules.release_calendar import Freeze as FreezeRule
-from rules.release_calendar import ReleasePlan, ReleaseType, plan_release
+from rules.release_calendar import ReleasePlan, plan_release
 from rules.workdays import WorkingDayCalendar, bank_holidays
 from schemas.base import Actor
 from schemas.commands import ActRequest, ActResult, Command
-from schemas.state import Freeze, Policy, ReleaseState, WorkingDays
+from schemas.state import Policy, ReleaseState, WorkingDays
 from schemas.status import ReleaseStatus
+from schemas.vocabulary import ReleaseType
 from schemas.workflow_io import (
     PANEL_WORKFLOW_ID,
     CreateRelease,
@@ -50,6 +50,7 @@ from schemas.workflow_io import (
     ReleaseResult,
     release_workflow_id,
 )
+from settings import Settings
 from starter.errors import Unavailable
 from workflows import search
 from workflows.panel import PanelWorkflow
@@ -186,6 +187,10 @@ class Deployment:
     reuse_ids: bool = False
     # Reads the register (which outlives Temporal's retention): why an id is taken, or None.
     id_in_register: Callable[[str], Awaitable[str | None]] | None = None
+    # The command's settings: their data dir holds the register that `status` and `list` read
+    # once Temporal's retention has dropped an ended release. None (a rehearsal, a test
+    # harness): no register is read.
+    settings: Settings | None = None
 
     # -- the Panel ---------------------------------------------------------------------------
 
@@ -229,9 +234,10 @@ class Deployment:
         ad_hoc: bool,
     ) -> ReleaseStatus:
         """Check the request against the calendar rules and start the release's workflow."""
-        from rules.permissions import check_permission
+        from rules.permissions import check_usage
+        from schemas.commands import RELEASE_CREATE
 
-        check_permission("release create", actor.role)
+        check_usage(RELEASE_CREATE, actor.role)
         if self.id_in_register is not None and not self.reuse_ids:
             taken = await self.id_in_register(release_id.strip())
             if taken:
@@ -243,7 +249,7 @@ class Deployment:
         holidays = bank_holidays(first, last)
         cal = WorkingDayCalendar.from_dates(holidays, first, last)
         view = await self.panel_view()
-        freezes = [FreezeRule(f.start, f.end, f.reason) for f in view.freezes]
+        freezes = list(view.freezes)
         plan: ReleasePlan = plan_release(
             release_id.strip(),
             go_live=go_live,
@@ -261,7 +267,7 @@ class Deployment:
             ad_hoc=plan.ad_hoc,
             actor=actor,
             calendar=WorkingDays(first_year=first, last_year=last, holidays=holidays),
-            freezes=[Freeze(start=f.start, end=f.end, reason=f.reason) for f in view.freezes],
+            freezes=freezes,
             policy=self.policy or Policy(),
         )
         try:

@@ -10,11 +10,14 @@ from datetime import date
 from typing import Any
 
 from rules.deadlines import deadlines_for
-from rules.release_calendar import ReleaseType, long_date, scheduled_releases
+from rules.release_calendar import long_date, scheduled_releases
 from rules.workdays import calendar_around, england_and_wales
+from schemas.vocabulary import ReleaseType
 from starter.args import bounded_int, iso_date
 from starter.errors import UsageError
 from starter.output import Output, table
+
+COMMANDS = ("calendar", "deadlines", "working-days")
 
 # ~250 Working Days a year: the calendar must cover the whole span counted across.
 _WORKING_DAYS_PER_YEAR = 240

@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from rules.release_calendar import ReleaseType
 from schemas.base import Actor
 from schemas.commands import Command
+from schemas.vocabulary import ReleaseType
 from starter.client import Deployment
 
 

@@ -28,9 +28,9 @@ from temporalio.worker import Worker
 from activities.notices import RecordingSender
 from activities.records import MemoryRegister
 from rules.errors import Refused
-from rules.release_calendar import ReleaseType
 from schemas.state import Policy
 from schemas.status import ReleaseStatus
+from schemas.vocabulary import ReleaseType
 from schemas.workflow_io import NoticeRequest, release_workflow_id
 from starter.binaries import find_binary
 from starter.client import Clock, Deployment, configure_runtime, register_search_attributes

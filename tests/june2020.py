@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from rules.costs import CostLine
 from rules.escalation import london
 from schemas import commands as c
 from schemas.base import Actor
+from schemas.vocabulary import CostLine
 from tests.seed_data import (
     rid_cost_breakdown,
     rid_document_impacts,

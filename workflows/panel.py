@@ -12,8 +12,9 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from rules import limits
     from rules.errors import Refused
-    from rules.permissions import check_permission
+    from rules.permissions import check_usage
     from rules.release_calendar import check_freeze, long_date
+    from schemas.commands import FREEZE_ADD
     from schemas.state import AuditEntry, Freeze, SentNotice
     from schemas.text import excerpt
     from schemas.workflow_io import (
@@ -210,17 +211,16 @@ class PanelWorkflow:
             self._releases = {k: v for k, v in self._releases.items() if v != workflow_id}
 
     def _check(self, request: FreezeRequest) -> Freeze:
-        check_permission("freeze add", request.actor.role)
+        check_usage(FREEZE_ADD, request.actor.role)
         reason = limits.text(request.reason, "reason", limits.TEXT, flag="--reason")
         freeze = check_freeze(request.start, request.end, reason)
         if len(self._freezes) >= MAX_FREEZES:
             raise Refused(f"The Panel holds at most {MAX_FREEZES} change freezes.")
-        new = Freeze(start=freeze.start, end=freeze.end, reason=freeze.reason)
-        if new in self._freezes:
+        if freeze in self._freezes:
             raise Refused(
-                f"That change freeze ({long_date(new.start)} to {long_date(new.end)}) is already recorded."
+                f"That change freeze ({long_date(freeze.start)} to {long_date(freeze.end)}) is already recorded."
             )
-        return new
+        return freeze
 
     @workflow.update
     async def freeze_add(self, request: FreezeRequest) -> str:

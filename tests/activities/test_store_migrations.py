@@ -21,8 +21,8 @@ from activities.store import (
     session_factory,
     upgrade_store,
 )
-from rules.release_calendar import ReleaseType
 from schemas.state import AuditEntry
+from schemas.vocabulary import ReleaseType
 from schemas.workflow_io import RecordRequest
 from starter.errors import Unavailable
 

@@ -56,7 +56,7 @@ def test_a_lifecycle_command_without_an_actor_is_a_usage_error(cli: Cli) -> None
     from_env = Cli(env={**cli.env, "SEC_RELEASE_ACTOR": "DCC:Lead"})
     assert (
         from_env.refused("vote", rid, "go")
-        == "Only PANEL may vote go/no-go (`vote`); you acted as DCC."
+        == "Only PANEL may vote go/no-go (`sec-release vote`); you acted as DCC."
     )
 
 
@@ -68,12 +68,12 @@ def test_refusals_exit_1_with_the_rules_sentence_and_change_nothing(cli: Cli) ->
         "wrong role": (
             ("vote", rid, "go"),
             "DCC:Lead",
-            "Only PANEL may vote go/no-go (`vote`); you acted as DCC.",
+            "Only PANEL may vote go/no-go (`sec-release vote`); you acted as DCC.",
         ),
         "another wrong role": (
             ("rid", "baseline", rid),
             "SECAS:Kemp",
-            "Only PANEL may baseline the RID (`rid baseline`); you acted as SECAS.",
+            "Only PANEL may baseline the RID (`sec-release rid baseline`); you acted as SECAS.",
         ),
         "out of order": (
             ("sit", "report", rid, "--doc", "SIT-CR-1"),
@@ -125,7 +125,7 @@ def test_refusals_exit_1_with_the_rules_sentence_and_change_nothing(cli: Cli) ->
     assert readable.exited(1), readable.describe()
     assert (readable.out, readable.err) == (
         "",
-        "sec-release: Only PANEL may vote go/no-go (`vote`); you acted as DCC.\n",
+        "sec-release: Only PANEL may vote go/no-go (`sec-release vote`); you acted as DCC.\n",
     )
 
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 from temporalio.client import Client
 
-from rules.release_calendar import ReleaseType
 from schemas.base import Actor
+from schemas.vocabulary import ReleaseType
 from schemas.workflow_io import release_workflow_id
 from settings import TASK_QUEUE
 from starter.client import Clock, Connection, Deployment, connect

@@ -61,7 +61,7 @@ def test_a_system_release_through_the_tad_and_a_refused_go_vote(cli: Cli) -> Non
         partial(cli.refused, "tad", "review", rid, "--comments", "x", actor=dcc),
         partial(cli.refused, "tad", "incorporate", rid, actor=panel),
     )
-    assert wrong_role == "Only TAG may review the TAD (`tad review`); you acted as DCC."
+    assert wrong_role == "Only TAG may review the TAD (`sec-release tad review`); you acted as DCC."
     assert "The TAG has not recommended on the updated TAD (tad recommend)" in out_of_order
     cli.ok("tad", "review", rid, "--comments", "Say more about UIT entry criteria", actor=tag)
     start, end = today(), today() + timedelta(days=14)

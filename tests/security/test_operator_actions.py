@@ -12,8 +12,8 @@ from temporalio.api.workflowservice.v1 import ResetWorkflowExecutionRequest
 from temporalio.client import Client
 
 from rules.errors import Refused
-from rules.release_calendar import ReleaseType
 from schemas import commands as c
+from schemas.vocabulary import ReleaseType
 from schemas.workflow_io import RecordRequest, release_workflow_id
 from tests.activities.conftest import MailServer
 from tests.faults.harness import eventually

@@ -7,12 +7,13 @@ from datetime import date, datetime
 from rules import pipeline
 from rules.context import Context
 from rules.escalation import london
-from rules.release_calendar import ReleaseType, plan_release
+from rules.release_calendar import plan_release
 from rules.tracking import tick
 from rules.workdays import WorkingDayCalendar, bank_holidays
 from schemas import commands as c
 from schemas.base import Actor
 from schemas.state import Policy, ReleaseState, WorkingDays
+from schemas.vocabulary import ReleaseType
 
 HOLIDAYS = bank_holidays(2018, 2032)
 CALENDAR = WorkingDays(first_year=2018, last_year=2032, holidays=HOLIDAYS)

@@ -11,10 +11,9 @@ from rules.deadlines import (
     deadlines_for,
     spend_update_dues,
 )
-from rules.permissions import Role
-from rules.release_calendar import ReleaseType
 from rules.timetable import EVENTS, timeline
 from rules.workdays import WorkingDayCalendar, england_and_wales
+from schemas.vocabulary import ReleaseType, Role
 from tests.seed_data import rid_timetable
 
 JUNE_2020 = date(2020, 6, 25)

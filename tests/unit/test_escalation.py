@@ -8,16 +8,16 @@ from hypothesis import strategies as st
 
 from rules.escalation import (
     LONDON,
-    EscalationPolicy,
     SendKind,
     escalation_schedule,
     lapse_moment,
     london,
 )
 from rules.workdays import england_and_wales
+from schemas.state import Policy
 
 CAL = england_and_wales(2015, 2035)
-POLICY = EscalationPolicy()
+POLICY = Policy()
 SCOPE_SYSTEM_DUE = date(2019, 6, 25)  # June 2020 release, G - 12 months
 
 
@@ -88,7 +88,7 @@ def test_a_missed_reminder_goes_out_at_once_if_the_deadline_is_still_open() -> N
 
 
 def test_the_policy_is_configurable() -> None:
-    policy = EscalationPolicy(reminder_working_days=10, step_working_days=2, send_hour=8)
+    policy = Policy(reminder_working_days=10, step_working_days=2, send_hour=8)
     sends = escalation_schedule(SCOPE_SYSTEM_DUE, policy, CAL, until=date(2019, 7, 1))
     assert [(s.day, s.level, s.at.astimezone(LONDON).hour) for s in sends] == [
         (date(2019, 6, 11), None, 8),

@@ -1,14 +1,15 @@
 """The go/no-go gate lists every unmet item (SPEC section 5.3)."""
 
-from rules.criteria import CriterionStatus, default_criteria
-from rules.gate import DefectReport, GateFacts, go_no_go_gate
-from rules.release_calendar import ReleaseType
+from rules.criteria import default_criteria
+from rules.gate import GateFacts, go_no_go_gate
+from schemas.state import DefectCounts
+from schemas.vocabulary import CriterionStatus, ReleaseType
 
 READY = GateFacts(
     release_type=ReleaseType.SYSTEM,
     rid_baselined=True,
     criteria=[(key, CriterionStatus.MET) for key, _, _ in default_criteria()],
-    defects=DefectReport(sev3=2, resolution_plan="DCC-RP-7", testing_issues=3, threshold=10),
+    defects=DefectCounts(sev3=2, resolution_plan="DCC-RP-7", testing_issues=3, threshold=10),
     tad_incorporated=True,
     sit_approved=True,
     uit_approved=True,
@@ -34,7 +35,7 @@ def test_every_unmet_item_is_listed_not_only_the_first() -> None:
         release_type=ReleaseType.SYSTEM,
         rid_baselined=True,
         criteria=[("op-1", CriterionStatus.MET), ("test-5", CriterionStatus.NOT_MET)],
-        defects=DefectReport(sev1=1, sev2=2, sev4=3, testing_issues=12, threshold=10),
+        defects=DefectCounts(sev1=1, sev2=2, sev4=3, testing_issues=12, threshold=10),
         tad_incorporated=True,
         sit_approved=True,
     )

@@ -17,13 +17,12 @@ from hypothesis import strategies as st
 
 from rules import pipeline
 from rules.context import Context
-from rules.costs import CostLine
 from rules.errors import Refused
 from rules.escalation import london
-from rules.permissions import Role
 from schemas import commands as c
 from schemas.base import Actor
 from schemas.state import ReleaseState
+from schemas.vocabulary import CostLine, Role
 from starter.cli import main
 from starter.errors import UsageError
 from starter.scenario import parse_scenario
@@ -219,7 +218,7 @@ def _strategy(annotation: Any) -> st.SearchStrategy[Any]:
 
 COMMANDS = [
     typing.get_args(a)[0] if get_origin(a) is typing.Annotated else a
-    for a in get_args(get_args(c.Command)[0])
+    for a in get_args(get_args(c.AnyCommand)[0])
 ]
 
 

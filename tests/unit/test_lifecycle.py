@@ -11,11 +11,11 @@ from rules import appeals, pipeline, redates_and_waivers
 from rules.context import Context
 from rules.errors import Refused
 from rules.phase import phase
-from rules.release_calendar import ReleaseType
 from rules.status import build_status
 from schemas import commands as c
 from schemas.base import Actor
 from schemas.state import AppealStatus, ReleaseState, Vote
+from schemas.vocabulary import ReleaseType
 from tests.unit.release_factory import AUTHORITY, DCC, OPSG, PANEL, PARTY, SECAS, TAG, act, at, new
 
 D = date
@@ -170,7 +170,10 @@ def test_a_modification_after_the_system_cut_off_needs_the_panels_rationale() ->
             c.CostsReport(kind="costs_actual", total=Decimal(1)),
             "The actual cost report comes after go-live",
         ),
-        (c.CostsPeriod(months=13), "The spend-report period is 1 to 12 months; 13 is not."),
+        (
+            c.CostsPeriod.model_construct(months=13),
+            "The spend-report period is 1 to 12 months; 13 is not.",
+        ),
         (c.ReadinessConfirm(), "`readiness confirm` is for Documentation releases"),
     ],
 )
@@ -223,68 +226,72 @@ def test_every_role_is_refused_what_it_may_not_do_and_told_who_may() -> None:
         (
             DCC,
             c.RidBaseline(),
-            "Only PANEL may baseline the RID (`rid baseline`); you acted as DCC.",
+            "Only PANEL may baseline the RID (`sec-release rid baseline`); you acted as DCC.",
         ),
-        (SECAS, c.VoteCast(go=True), "Only PANEL may vote go/no-go (`vote`); you acted as SECAS."),
+        (
+            SECAS,
+            c.VoteCast(go=True),
+            "Only PANEL may vote go/no-go (`sec-release vote`); you acted as SECAS.",
+        ),
         (
             PANEL,
             c.TadSubmit(doc="T"),
-            "Only DCC may submit the TAD (`tad submit`); you acted as PANEL.",
+            "Only DCC may submit the TAD (`sec-release tad submit`); you acted as PANEL.",
         ),
         (
             DCC,
             c.TadReview(comments="x"),
-            "Only TAG may review the TAD (`tad review`); you acted as DCC.",
+            "Only TAG may review the TAD (`sec-release tad review`); you acted as DCC.",
         ),
         (
             TAG,
             c.Recommend(group="OPSG", go=True, comments="x"),
-            "Only OPSG may give the OPSG's go-live recommendation (`recommend OPSG`); you acted as TAG.",
+            "Only OPSG may give the OPSG's go-live recommendation (`sec-release recommend --group OPSG`); you acted as TAG.",
         ),
         (
             OPSG,
             c.Recommend(group="TAG", go=True, comments="x"),
-            "Only TAG may give the TAG's go-live recommendation (`recommend TAG`); you acted as OPSG.",
+            "Only TAG may give the TAG's go-live recommendation (`sec-release recommend --group TAG`); you acted as OPSG.",
         ),
         (
             SECAS,
             c.AppealLodge(reasons="x"),
-            "Only PARTY may lodge an appeal (`appeal lodge`); you acted as SECAS.",
+            "Only PARTY may lodge an appeal (`sec-release appeal lodge`); you acted as SECAS.",
         ),
         (
             PANEL,
             c.AppealDetermine(upheld=True),
-            "Only AUTHORITY may determine an appeal (`appeal determine`); you acted as PANEL.",
+            "Only AUTHORITY may determine an appeal (`sec-release appeal determine`); you acted as PANEL.",
         ),
         (
             PANEL,
             c.RedateApprove(),
-            "Only AUTHORITY may approve a revised go-live date (`redate approve`); you acted as PANEL.",
+            "Only AUTHORITY may approve a revised go-live date (`sec-release redate approve`); you acted as PANEL.",
         ),
         (
             PARTY,
             c.ModAdd(mod="MP1", title="x", system=False),
-            "Only SECAS may add a modification to the scope (`mod add`); you acted as PARTY.",
+            "Only SECAS may add a modification to the scope (`sec-release mod add`); you acted as PARTY.",
         ),
         (
             AUTHORITY,
             c.Regression(kind="regression_plans", doc="x"),
-            "Only PARTY may file regression testing plans (`regression plans`); you acted as AUTHORITY.",
+            "Only PARTY may file regression testing plans (`sec-release regression plans`); you acted as AUTHORITY.",
         ),
         (
             DCC,
             c.CriterionSet(key="op-1", status="waived", reason="x"),
-            "Only PANEL may waive an acceptance criterion (`criterion waive`); you acted as DCC.",
+            "Only PANEL may waive an acceptance criterion (`sec-release criterion set --waived`); you acted as DCC.",
         ),
         (
             SECAS,
             c.GoLiveConfirm(what="deployed"),
-            "Only DCC may confirm deployment at go-live (`golive deployed`); you acted as SECAS.",
+            "Only DCC may confirm deployment at go-live (`sec-release golive confirm --deployed`); you acted as SECAS.",
         ),
         (
             DCC,
             c.GoLiveConfirm(what="sec_updated"),
-            "Only SECAS may confirm the SEC text was updated at go-live (`golive sec-updated`); you acted as DCC.",
+            "Only SECAS may confirm the SEC text was updated at go-live (`sec-release golive confirm --sec-updated`); you acted as DCC.",
         ),
     ]
     for actor, command, sentence in cases:

@@ -16,7 +16,7 @@ from schemas.state import ReleaseState
 
 
 def _command_models() -> tuple[type, ...]:
-    union = get_args(c.Command)[0]  # Annotated[A | B | ..., Field(discriminator=...)]
+    union = get_args(c.AnyCommand)[0]  # Annotated[A | B | ..., Field(discriminator=...)]
     return get_args(union)
 
 

@@ -8,8 +8,6 @@ from hypothesis import strategies as st
 
 from rules.errors import Refused
 from rules.release_calendar import (
-    Freeze,
-    ReleaseType,
     check_freeze,
     check_go_live,
     long_date,
@@ -19,6 +17,8 @@ from rules.release_calendar import (
     scheduled_releases,
 )
 from rules.workdays import WorkingDayCalendar
+from schemas.state import Freeze
+from schemas.vocabulary import ReleaseType
 
 TODAY = date(2019, 5, 9)
 
@@ -111,7 +111,7 @@ def test_bad_create_requests_are_refused_with_a_sentence(
 
 
 def test_a_go_live_inside_a_freeze_names_the_freeze_and_its_dates(cal: WorkingDayCalendar) -> None:
-    freeze = Freeze(date(2020, 6, 1), date(2020, 7, 31), "SMETS1 migration")
+    freeze = Freeze(start=date(2020, 6, 1), end=date(2020, 7, 31), reason="SMETS1 migration")
     with pytest.raises(Refused) as refused:
         check_go_live(date(2020, 6, 25), [freeze], cal, TODAY)
     assert str(refused.value) == (

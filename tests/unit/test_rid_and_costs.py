@@ -6,9 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules.costs import CostLine, format_gbp, parse_gbp, summarise, variances
+from rules.costs import format_gbp, parse_gbp, summarise, variances
 from rules.errors import Refused
 from rules.rid import RidVersion, check_not_frozen
+from schemas.vocabulary import CostLine
 from tests.seed_data import rid_cost_breakdown, rid_quoted_total, rid_version_history
 
 

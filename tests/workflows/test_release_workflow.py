@@ -50,7 +50,7 @@ async def test_a_refused_update_says_why_and_changes_nothing(env: WorkflowEnviro
             (
                 DCC,
                 c.RidBaseline(),
-                "Only PANEL may baseline the RID (`rid baseline`); you acted as DCC.",
+                "Only PANEL may baseline the RID (`sec-release rid baseline`); you acted as DCC.",
             ),
             (
                 PANEL,
@@ -97,7 +97,10 @@ async def test_a_command_sent_as_a_signal_is_applied_or_audited_as_refused(
         assert [m.id for m in status.modifications] == ["SECMP0062"]
         last = status.audit[-1]
         assert (last.actor, last.outcome) == ("DCC:Release Manager", "refused")
-        assert last.detail == "Only PANEL may baseline the RID (`rid baseline`); you acted as DCC."
+        assert (
+            last.detail
+            == "Only PANEL may baseline the RID (`sec-release rid baseline`); you acted as DCC."
+        )
         assert status.rid.version == "0.0"
 
 
