@@ -6,7 +6,8 @@ the go-live date. UIDs are stable (`<release id>-<deadline key>@sec-release`,
 the file again after a re-date moves the events rather than duplicating them; SEQUENCE is the
 deadline's cycle (it rises with each re-date), which Outlook reads as "this is an update".
 
-Written in Python rather than a template: the format is all escaping, folding and CRLFs.
+The `icalendar` library writes the file (escaping, folding at 75 octets, CRLFs); this module
+only decides which events there are.
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from rules.release_calendar import ReleaseType, long_date
+from icalendar import Calendar, Event, vText
+
+from rules.release_calendar import long_date
 from rules.timetable import EVENTS
 from schemas.state import Deadline, DeadlineStatus, ReleaseState
+from schemas.vocabulary import ReleaseType
 
 PRODID = "-//SECAS//sec-release documents//EN"
 DOMAIN = "sec-release"
 _UID_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
-_LINE_OCTETS = 75
 
 
 @dataclass(frozen=True)
@@ -47,32 +50,30 @@ def render_ics(state: ReleaseState, now: datetime) -> str:
     Returns:
         The file's text: CRLF line endings, long lines folded, text values escaped.
     """
-    stamp = now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{escape_text(state.name)}",
-        "X-WR-TIMEZONE:Europe/London",
-    ]
+    calendar = Calendar()
+    calendar.add("VERSION", "2.0")
+    calendar.add("PRODID", PRODID)
+    calendar.add("CALSCALE", "GREGORIAN")
+    calendar.add("METHOD", "PUBLISH")
+    # An X- property is not known to be TEXT, so it would go out unescaped.
+    calendar.add("X-WR-CALNAME", vText(state.name))
+    calendar.add("X-WR-TIMEZONE", "Europe/London")
+    stamp = now.astimezone(UTC).replace(microsecond=0)
     for event in calendar_events(state):
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:{event.uid}",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{event.day:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{event.day + timedelta(days=1):%Y%m%d}",
-            f"SUMMARY:{escape_text(event.summary)}",
-            f"DESCRIPTION:{escape_text(event.description)}",
-            f"CATEGORIES:{escape_text(event.category)}",
-            f"SEQUENCE:{event.sequence}",
-            "TRANSP:TRANSPARENT",
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    return "".join(f"{fold(line)}\r\n" for line in lines)
+        vevent = Event()
+        vevent.add("UID", event.uid)
+        vevent.add("DTSTAMP", stamp)
+        # A `date` (not a datetime) makes an all-day event: VALUE=DATE, DTEND the day after.
+        vevent.add("DTSTART", event.day)
+        vevent.add("DTEND", event.day + timedelta(days=1))
+        vevent.add("SUMMARY", event.summary)
+        vevent.add("DESCRIPTION", event.description)
+        vevent.add("CATEGORIES", [event.category])
+        vevent.add("SEQUENCE", event.sequence)
+        vevent.add("TRANSP", "TRANSPARENT")
+        calendar.add_component(vevent)
+    ical: bytes = calendar.to_ical()  # icalendar leaves its return type open
+    return ical.decode("utf-8")
 
 
 def uid(release_id: str, *parts: str) -> str:
@@ -148,32 +149,3 @@ def _status(d: Deadline) -> str:
         case DeadlineStatus.LAPSED:
             return f"lapsed, escalation level {d.level}"
     return d.status.value.replace("_", " ")
-
-
-def escape_text(text: str) -> str:
-    """A TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newlines escaped."""
-    return (
-        text.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
-
-
-def fold(line: str) -> str:
-    """Fold a content line at 75 octets (RFC 5545 3.1), never inside a UTF-8 character."""
-    out: list[str] = []
-    current = ""
-    size = 0
-    limit = _LINE_OCTETS
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            out.append(current)
-            current, size = " ", 1  # a continuation line starts with one space
-        current += char
-        size += width
-    out.append(current)
-    return "\r\n".join(out)

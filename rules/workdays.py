@@ -4,7 +4,8 @@ A Working Day is any day other than a Saturday, a Sunday or a bank/public holida
 Wales. The holidays come from the maintained `holidays` library (GB, subdivision ENG), never a
 hand-written table. A `WorkingDayCalendar` holds the holidays of a span of years as plain dates,
 so a running release can keep the calendar it started with: a later library upgrade never moves a
-deadline already computed (the workflow fetches the calendar once, in an activity, and stores it).
+deadline already computed (the client computes the calendar when it creates the release, and
+the release keeps it in its state).
 """
 
 from __future__ import annotations

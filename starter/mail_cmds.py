@@ -10,6 +10,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from starter.output import Output, table
+from starter.session import settings_from
 
 if TYPE_CHECKING:
     from settings import Settings
@@ -34,15 +35,6 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     p.set_defaults(handler=contacts_set_cmd)
     p = inner.add_parser("list", parents=[common], help="every role and its addresses")
     p.set_defaults(handler=contacts_list_cmd)
-
-
-def _settings(args: argparse.Namespace) -> Settings:
-    from settings import Settings
-
-    overrides = {}
-    if getattr(args, "data_dir", None):
-        overrides["SEC_RELEASE_DATA_DIR"] = args.data_dir
-    return Settings(**overrides)
 
 
 # -- mail ------------------------------------------------------------------------------------
@@ -85,7 +77,7 @@ async def _outbox_rows(settings: Settings) -> list[dict[str, Any]]:
 def mail_cmd(args: argparse.Namespace, out: Output) -> int:
     import asyncio
 
-    settings = _settings(args)
+    settings = settings_from(args)
     data = asyncio.run(_outbox_rows(settings))
     if not data:
         out.emit(data, "No notices yet: reminders and escalations appear here once sent.")
@@ -119,7 +111,7 @@ def mail_cmd(args: argparse.Namespace, out: Output) -> int:
 def contacts_set_cmd(args: argparse.Namespace, out: Output) -> int:
     from activities.contacts import load_contacts, parse_role, save_contacts
 
-    settings = _settings(args)
+    settings = settings_from(args)
     path = settings.contacts_file
     role = parse_role(args.role)
     current = load_contacts(path)
@@ -138,7 +130,7 @@ def contacts_set_cmd(args: argparse.Namespace, out: Output) -> int:
 def contacts_list_cmd(args: argparse.Namespace, out: Output) -> int:
     from activities.contacts import CONTACT_ROLES, default_address, load_contacts
 
-    settings = _settings(args)
+    settings = settings_from(args)
     path = settings.contacts_file
     contacts = load_contacts(path)
     data: list[dict[str, Any]] = []

@@ -19,6 +19,8 @@ from starter.output import table
 if TYPE_CHECKING:
     from temporalio.client import WorkflowExecution
 
+    from settings import Settings
+
 
 def _d(day: date | None) -> str:
     return day.isoformat() if day else "-"
@@ -88,12 +90,21 @@ def status_text(s: ReleaseStatus) -> str:
     return "\n".join(lines)
 
 
-async def _from_register(release_id: str) -> ReleaseStatus | None:
+def register_of(deployment: Deployment) -> Settings | None:
+    """The settings whose data dir holds the register to read, or None to read none.
+
+    The register outlives Temporal's retention: it still holds an ended release's final record.
+    It is the command's own (`--data-dir`, SEC_RELEASE_DATA_DIR); a deployment with no settings
+    or no register fallback (a rehearsal) reads none, never the user's.
+    """
+    return deployment.settings if deployment.register_fallback else None
+
+
+async def _from_register(settings: Settings, release_id: str) -> ReleaseStatus | None:
     """A CLOSED or CANCELLED release's final record, once Temporal's retention dropped it."""
     from activities.register import registered_status
-    from settings import Settings
 
-    return await registered_status(Settings(), release_id)
+    return await registered_status(settings, release_id)
 
 
 @dataclass(frozen=True)
@@ -104,9 +115,10 @@ class StatusOp:
         try:
             status = await deployment.status(self.release_id)
         except Refused:
-            if not deployment.register_fallback:
+            settings = register_of(deployment)
+            if settings is None:
                 raise
-            filed = await _from_register(self.release_id)
+            filed = await _from_register(settings, self.release_id)
             if filed is None:
                 raise
             note = f"(from the register: Temporal no longer holds this {filed.phase} release's history)"
@@ -168,13 +180,15 @@ class ListOp:
         """
         return RELEASE_RUNS
 
-    async def _filed_only(self, known: set[str]) -> list[ListRow]:
+    async def _filed_only(self, deployment: Deployment, known: set[str]) -> list[ListRow]:
         """Ended releases the register holds but Temporal no longer does (after retention)."""
         from activities.register import registered_releases
-        from settings import Settings
 
+        settings = register_of(deployment)
+        if settings is None:
+            return []
         rows = []
-        for r in await registered_releases(Settings()):
+        for r in await registered_releases(settings):
             if r.id in known or not r.ended:
                 continue
             row = ListRow(
@@ -220,7 +234,7 @@ class ListOp:
             how = _ended_abnormally(wf)
             if how is not None:
                 ended_by[row.id] = how
-        rows += await self._filed_only({r.id for r in rows})
+        rows += await self._filed_only(deployment, {r.id for r in rows})
         rows.sort(key=lambda r: (r.go_live or date.max, r.id))
         data = [
             {

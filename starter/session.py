@@ -12,6 +12,7 @@ from starter.output import Output
 
 if TYPE_CHECKING:
     from schemas.base import Actor
+    from schemas.state import Policy
     from settings import Settings
     from starter.client import Connection, Deployment
     from starter.ops import Op, Result
@@ -25,6 +26,19 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if getattr(args, "data_dir", None):
         overrides["SEC_RELEASE_DATA_DIR"] = args.data_dir
     return Settings(**overrides)
+
+
+def policy_from(settings: Settings) -> Policy:
+    """The escalation policy a release created with these settings keeps for its whole life.
+
+    The send hour and the early-life period are not settings: they keep `Policy`'s defaults.
+    """
+    from schemas.state import Policy
+
+    return Policy(
+        reminder_working_days=settings.reminder_working_days,
+        step_working_days=settings.escalation_step_working_days,
+    )
 
 
 def connection_from(args: argparse.Namespace, settings: Settings) -> Connection:
@@ -77,7 +91,9 @@ async def deployment_for(args: argparse.Namespace) -> Deployment:
         task_queue=settings.task_queue,
         clock=Clock(),
         max_history_events=settings.max_history_events,
+        policy=policy_from(settings),
         id_in_register=id_in_register,
+        settings=settings,
     )
 
 

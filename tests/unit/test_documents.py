@@ -15,7 +15,6 @@ import icalendar
 import pytest
 
 from documents import render_go_live_paper, render_ics, render_rid
-from documents.ics import escape_text, fold
 from documents.render import md_escape
 from rules import pipeline
 from rules.context import Context
@@ -405,12 +404,26 @@ def test_a_re_date_moves_the_events_under_the_same_uids() -> None:
     assert after[met].start == before[met].start
 
 
-def test_calendar_text_is_escaped_and_folded_on_character_boundaries() -> None:
-    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
-    line = "SUMMARY:" + "£" * 80
-    folded = fold(line).split("\r\n")
-    assert all(len(part.encode("utf-8")) <= 75 for part in folded)
-    assert "".join(part[1:] if i else part for i, part in enumerate(folded)) == line
+def test_awkward_text_round_trips_through_an_icalendar_parser() -> None:
+    # Commas and semicolons separate values, a backslash escapes, a newline ends a content
+    # line, and a long line of two-octet characters must be folded between characters.
+    name = 'June, 2020; "SEC" Release\\draft\nsecond line ' + "£" * 80
+    state = state_at(AFTER_V3)
+    state.name = name
+    ics = render_ics(state, AFTER_V3)
+    lines = ics.split("\r\n")[:-1]
+    assert all(len(line.encode("utf-8")) <= 75 for line in lines)
+    calendar = icalendar.Calendar.from_ical(ics)
+    # Calendar clients read X-WR-CALNAME as TEXT; icalendar's parser unescapes an X- property
+    # only when told its type.
+    typed = ics.replace("\r\nX-WR-CALNAME:", "\r\nX-WR-CALNAME;VALUE=TEXT:")
+    assert str(icalendar.Calendar.from_ical(typed)["X-WR-CALNAME"]) == name
+    go_live: Any = next(
+        e for e in calendar.walk("VEVENT") if str(e["UID"]) == "2020-06-go-live@sec-release"
+    )
+    assert str(go_live["SUMMARY"]) == f"Go-live: {name}"
+    assert str(go_live["DESCRIPTION"]).startswith(f"The {name} goes live on ")
+    assert events(ics)["2020-06-go-live@sec-release"].start == date(2020, 6, 25)
 
 
 # ---------------------------------------------------------------------------------------------
