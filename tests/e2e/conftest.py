@@ -292,5 +292,15 @@ def commands(audit: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 def command_name(audited: str) -> str:
-    """The command of an audit entry without its arguments: `tad submit doc=T` -> `tad submit`."""
-    return " ".join(takewhile(lambda word: "=" not in word, audited.split()))
+    """The command of an audit entry without its arguments: `tad submit --doc T` -> `tad submit`.
+
+    Entries are the command as typed; its words are the longest declared command they start with.
+    """
+    from starter.command_line import leaves
+
+    words = audited.split()
+    known = set(leaves()) | {"release create"}
+    for n in (2, 1):
+        if " ".join(words[:n]) in known:
+            return " ".join(words[:n])
+    return " ".join(takewhile(lambda word: not word.startswith("-"), words[:2]))

@@ -64,7 +64,7 @@ def test_an_ad_hoc_documentation_release_goes_live_today(cli: Cli) -> None:
         (panel, "rid baseline"),
         (secas, "readiness confirm"),
         (panel, "vote"),
-        (secas, "golive sec-updated"),
+        (secas, "golive confirm"),
     ]
     deadlines = {d["key"]: d for d in status["deadlines"]}
     assert (deadlines["scope_docs"]["status"], deadlines["scope_docs"]["met_on"]) == ("met", rid)
