@@ -291,7 +291,9 @@ async def test_an_operator_cancel_is_recorded_as_such_and_secas_and_the_panel_ar
             a.actor == "operator" and a.command == "workflow cancel" for a in status.audit
         )
         # The id stays taken: a cancelled release is never created again.
-        with pytest.raises(Refused, match=r"Release 2028-11 existed and has ended \(canceled on"):
+        with pytest.raises(
+            Refused, match=r"Release 2028-11 \(November 2028 SEC Release\) has ended \(cancelled on"
+        ):
             await p.deployment.create_release(
                 "2028-11", actor=SECAS, go_live=None, release_type=None, ad_hoc=False
             )
