@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, ClassVar, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args
 
 from pydantic import Field
 
@@ -491,92 +491,14 @@ class ReleaseEnd(Command):
     reason: Prose = ""
 
 
-COMMANDS: tuple[type[Command], ...] = (
-    ModAdd,
-    ModApprove,
-    ModRemove,
-    CostsQuote,
-    RidDraft,
-    RidBaseline,
-    NoticeSend,
-    TimetableSet,
-    CriterionDefine,
-    ReadinessConfirm,
-    TadSubmit,
-    TadReview,
-    TadConsult,
-    TadRecommend,
-    TadIncorporate,
-    PhaseStart,
-    PhaseReport,
-    PhaseRecommend,
-    PhaseApprove,
-    UitPlan,
-    UitClose,
-    Regression,
-    EvidenceSubmit,
-    Recommend,
-    DefectsSet,
-    CriterionSet,
-    RiskAdd,
-    CostsReport,
-    CostsPeriod,
-    VoteCast,
-    RedateRequest,
-    RedateApprove,
-    CancelRequest,
-    Waive,
-    AuditorAppoint,
-    AppealLodge,
-    AppealDetermine,
-    GoLiveConfirm,
-    LessonsSubmit,
-    ReleaseEnd,
-)
+# Every command: each subclass of `Command` above, in the order declared (the CLI's order too).
+COMMANDS: tuple[type[Command], ...] = tuple(Command.__subclasses__())
 
-AnyCommand = Annotated[
-    ModAdd
-    | ModApprove
-    | ModRemove
-    | CostsQuote
-    | RidDraft
-    | RidBaseline
-    | NoticeSend
-    | TimetableSet
-    | CriterionDefine
-    | ReadinessConfirm
-    | TadSubmit
-    | TadReview
-    | TadConsult
-    | TadRecommend
-    | TadIncorporate
-    | PhaseStart
-    | PhaseReport
-    | PhaseRecommend
-    | PhaseApprove
-    | UitPlan
-    | UitClose
-    | Regression
-    | EvidenceSubmit
-    | Recommend
-    | DefectsSet
-    | CriterionSet
-    | RiskAdd
-    | CostsReport
-    | CostsPeriod
-    | VoteCast
-    | RedateRequest
-    | RedateApprove
-    | CancelRequest
-    | Waive
-    | AuditorAppoint
-    | AppealLodge
-    | AppealDetermine
-    | GoLiveConfirm
-    | LessonsSubmit
-    | ReleaseEnd,
-    Field(discriminator="kind"),
-]
+if TYPE_CHECKING:
+    AnyCommand = Command
+else:
+    # The message a release decodes: one of the commands, told apart by `kind`.
+    AnyCommand = Annotated[Union[COMMANDS], Field(discriminator="kind")]  # noqa: UP007
 
 register_tags(
     {kind for model in COMMANDS for kind in get_args(model.model_fields["kind"].annotation)}
