@@ -58,8 +58,9 @@ from activities.contacts import (
     resolve,
 )
 from activities.store import Clock, OutboxRow, OutboxStatus, utc_now
+from rules.clock import LONDON
 from rules.deadlines import WHAT, DeadlineKey
-from rules.escalation import LONDON, PANEL_CHAIR
+from rules.escalation import PANEL_CHAIR
 from rules.release_calendar import long_date
 from schemas.vocabulary import ROLE_NAMES, Role
 from schemas.workflow_io import NoticeReceipt, NoticeRequest

@@ -16,6 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.store import (
+    AuditColumns,
     AuditDivergenceRow,
     AuditRow,
     Clock,
@@ -173,17 +174,7 @@ class SqlRegister:
                 .where(AuditDivergenceRow.release_id == release_id)
                 .order_by(AuditDivergenceRow.seq, AuditDivergenceRow.id)
             )
-            return [
-                AuditEntry(
-                    seq=r.seq,
-                    at=r.at,
-                    actor=r.actor,
-                    command=r.command,
-                    outcome=r.outcome,
-                    detail=r.detail,
-                )
-                for r in rows
-            ]
+            return [_entry(r) for r in rows]
 
     async def unfinished(self) -> list[UnfinishedRelease]:
         """Releases with no final record and no operator finding, by go-live date."""
@@ -259,17 +250,18 @@ class SqlRegister:
             rows = await session.scalars(
                 select(AuditRow).where(AuditRow.release_id == release_id).order_by(AuditRow.seq)
             )
-            return [
-                AuditEntry(
-                    seq=r.seq,
-                    at=r.at,
-                    actor=r.actor,
-                    command=r.command,
-                    outcome=r.outcome,
-                    detail=r.detail,
-                )
-                for r in rows
-            ]
+            return [_entry(r) for r in rows]
+
+
+def _entry(row: AuditColumns) -> AuditEntry:
+    return AuditEntry(
+        seq=row.seq,
+        at=row.at,
+        actor=row.actor,
+        command=row.command,
+        outcome=row.outcome,
+        detail=row.detail,
+    )
 
 
 # -- for the CLI: one short-lived engine per command ---------------------------------------------

@@ -100,7 +100,7 @@ class OutboxRow(Base):
     __table_args__ = (Index("ix_outbox_release_id", "release_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    # SentNotice.key: release / deadline or notice / cycle / level (or decision number).
+    # Notice.key: release / deadline or notice / cycle / level (or decision number).
     key: Mapped[str] = mapped_column(String(400), unique=True)
     release_id: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(40))
@@ -121,11 +121,8 @@ class OutboxRow(Base):
     sent_at: Mapped[datetime | None]
 
 
-class AuditRow(Base):
-    """One line of a release's audit trail; (release, seq) is written once, whatever retries."""
-
-    __tablename__ = "audit"
-    __table_args__ = (UniqueConstraint("release_id", "seq"),)
+class AuditColumns:
+    """The columns of one audit entry (a mixin of the two audit tables)."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     release_id: Mapped[str] = mapped_column(String(100))
@@ -137,20 +134,19 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
 
 
-class AuditDivergenceRow(Base):
+class AuditRow(AuditColumns, Base):
+    """One line of a release's audit trail; (release, seq) is written once, whatever retries."""
+
+    __tablename__ = "audit"
+    __table_args__ = (UniqueConstraint("release_id", "seq"),)
+
+
+class AuditDivergenceRow(AuditColumns, Base):
     """An audit entry that arrived under a (release, seq) the store held with other content."""
 
     __tablename__ = "audit_divergence"
     __table_args__ = (Index("ix_audit_divergence_release_id", "release_id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    release_id: Mapped[str] = mapped_column(String(100))
-    seq: Mapped[int] = mapped_column(Integer)
-    at: Mapped[datetime]
-    actor: Mapped[str] = mapped_column(String(200))
-    command: Mapped[str] = mapped_column(Text)
-    outcome: Mapped[str] = mapped_column(String(20))
-    detail: Mapped[str] = mapped_column(Text)
     found_at: Mapped[datetime]
 
 

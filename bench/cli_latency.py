@@ -46,7 +46,7 @@ async def main(runs: int) -> None:
     from activities.notices import RecordingSender
     from activities.records import MemoryRegister
     from schemas.base import Actor
-    from starter.client import Clock, Connection, Deployment, connect
+    from starter.client import Clock, Connection, ReleaseClient, connect
     from worker import build_worker
 
     sec_release = str(benchlib.BIN / "sec-release")
@@ -82,7 +82,7 @@ async def main(runs: int) -> None:
                 client, task_queue, sender=RecordingSender(), register=MemoryRegister()
             )
             async with worker:
-                deployment = Deployment(client=client, task_queue=task_queue, clock=Clock())
+                deployment = ReleaseClient(client=client, task_queue=task_queue, clock=Clock())
                 await deployment.create_release(
                     RELEASE,
                     actor=Actor.parse("SECAS:Bench"),

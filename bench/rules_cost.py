@@ -26,15 +26,14 @@ import benchlib
 from throughput import twenty_commands
 
 from rules import pipeline
+from rules.clock import lapse_moment, london
 from rules.context import Context
 from rules.escalation import (
     ScheduledSend,
     SendKind,
     iter_escalation_schedule,
-    lapse_moment,
-    london,
 )
-from rules.phase import phase
+from rules.queries import phase
 from rules.release_calendar import ReleasePlan, release_name
 from rules.status import build_status, has_lapsed, owing_roles
 from rules.tracking import calendar_of, next_wake, policy_of, tick
@@ -51,7 +50,7 @@ def ms(call: Callable[[], object], number: int = 200) -> float:
 
 
 def release_after_twenty() -> ReleaseState:
-    first, last = NOW.year - 1, GO_LIVE.year + 10  # as `Deployment.create_release` holds it
+    first, last = NOW.year - 1, GO_LIVE.year + 10  # as `ReleaseClient.create_release` holds it
     calendar = WorkingDays(first_year=first, last_year=last, holidays=bank_holidays(first, last))
     plan = ReleasePlan(
         GO_LIVE.isoformat(), release_name(GO_LIVE), ReleaseType.SYSTEM, GO_LIVE, True

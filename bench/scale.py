@@ -3,7 +3,7 @@ beside the same process with the worker idle.
 
 On a private time-skipping server (`starter.rehearsal`), with the worker in this process:
 1. idle: the worker running, no release, for a few seconds: RSS and CPU per second;
-2. N ad hoc System releases created through `Deployment.create_release` (id = go-live day),
+2. N ad hoc System releases created through `ReleaseClient.create_release` (id = go-live day),
    their go-live days spread evenly from 13 months to 13 months + 4 years after the start, so
    that no deadline is past at creation, and about a quarter of the releases meet their first
    deadlines within the year; nobody acts on them, so each such deadline is reminded, lapses and
@@ -77,7 +77,7 @@ def run_without_sandbox() -> None:
 
 
 async def main(releases: int, days: int, concurrency: int, sandbox: bool) -> None:
-    from rules.escalation import london
+    from rules.clock import london
     from schemas.base import Actor
     from schemas.vocabulary import ReleaseType
     from starter.rehearsal import Rehearsal, start_test_server

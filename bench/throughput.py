@@ -4,9 +4,9 @@ against a real dev server, beside a minimal workflow taking the same 20 updates 
 Both run on the same private `temporal server start-dev` (SQLite file, our search attributes), in
 the same process, through the same sandboxed workflow runner (`worker.workflow_runner()`), with
 the same number of workflows in flight, in many short alternating rounds so that a neighbour's
-load hits both alike. Ours: `Deployment.create_release` (the CLI's path: Panel view query, calendar,
-start, status query) then 20 `Deployment.act` Updates, each validated by the rules and applied.
-Minimal: `start_workflow` then the same 20 commands through the same `Deployment.act`, to a
+load hits both alike. Ours: `ReleaseClient.create_release` (the CLI's path: Panel view query, calendar,
+start, status query) then 20 `ReleaseClient.act` Updates, each validated by the rules and applied.
+Minimal: `start_workflow` then the same 20 commands through the same `ReleaseClient.act`, to a
 workflow whose `act` Update returns a constant `ActResult`.
 
 The figure is wall-clock throughput, as the issue asks. On a shared 2-core machine it swings
@@ -47,7 +47,7 @@ with workflow.unsafe.imports_passed_through():
 if TYPE_CHECKING:
     from temporalio.client import Client
 
-    from starter.client import Deployment
+    from starter.client import ReleaseClient
 
 UPDATES = 20
 SECAS = Actor.parse("SECAS:Bench")
@@ -77,7 +77,7 @@ class MinimalWorkflow:
 
 
 async def start_minimal(client: Client, task_queue: str, release_id: str) -> None:
-    """Start a `MinimalWorkflow` under a release's workflow id, so `Deployment.act` reaches it."""
+    """Start a `MinimalWorkflow` under a release's workflow id, so `ReleaseClient.act` reaches it."""
     await client.start_workflow(
         MinimalWorkflow.run, id=release_workflow_id(release_id), task_queue=task_queue
     )
@@ -143,7 +143,7 @@ def twenty_commands(go_live: date) -> list[tuple[Actor, c.Command]]:
     return steps
 
 
-async def history_counts(deployment: Deployment, release_id: str) -> dict[str, int]:
+async def history_counts(deployment: ReleaseClient, release_id: str) -> dict[str, int]:
     """Events, workflow tasks and activity tasks in one workflow's history so far."""
     from temporalio.api.enums.v1 import EventType
 
@@ -173,7 +173,7 @@ async def in_flight(count: int, concurrency: int, one: Callable[[int], Awaitable
 async def main(releases: int, concurrency: int, rounds: int, side: str) -> None:
     from temporalio.worker import Worker
 
-    from starter.client import Clock, Connection, Deployment, connect
+    from starter.client import Clock, Connection, ReleaseClient, connect
     from worker import build_worker, workflow_runner
 
     async with benchlib.dev_server() as server:
@@ -192,7 +192,7 @@ async def main(releases: int, concurrency: int, rounds: int, side: str) -> None:
             workflows=[MinimalWorkflow],
             workflow_runner=workflow_runner(),
         )
-        deployment = Deployment(
+        deployment = ReleaseClient(
             client=client, task_queue=task_queue, clock=Clock(), panel_id=f"{task_queue}/panel"
         )
         # Ad hoc System releases going live on consecutive Working Days from 2029: every

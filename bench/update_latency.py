@@ -1,4 +1,4 @@
-"""p50 and p95 of one lifecycle update through the CLI's client path (`Deployment.act`), beside
+"""p50 and p95 of one lifecycle update through the CLI's client path (`ReleaseClient.act`), beside
 a no-op update through the same function, on the same private dev server, in the same run.
 
 One update in flight at a time. Ours: fresh releases, each taking the 20 commands of
@@ -32,7 +32,7 @@ async def main(releases: int) -> None:
     from activities.notices import RecordingSender
     from activities.records import MemoryRegister
     from schemas.vocabulary import ReleaseType
-    from starter.client import Clock, Connection, Deployment, connect
+    from starter.client import Clock, Connection, ReleaseClient, connect
     from worker import build_worker, workflow_runner
 
     ours_ms: list[float] = []
@@ -51,7 +51,7 @@ async def main(releases: int) -> None:
             workflows=[MinimalWorkflow],
             workflow_runner=workflow_runner(),
         )
-        deployment = Deployment(
+        deployment = ReleaseClient(
             client=client, task_queue=task_queue, clock=Clock(), panel_id=f"{task_queue}/panel"
         )
         days = iter(benchlib.working_days(date(2029, 1, 2), releases + 1))
@@ -100,14 +100,14 @@ async def main(releases: int) -> None:
             ["update", "p50 ms", "p95 ms", "mean ms", "max ms"],
             [
                 [
-                    "Deployment.act -> ReleaseWorkflow",
+                    "ReleaseClient.act -> ReleaseWorkflow",
                     f"{p50:.1f}",
                     f"{p95:.1f}",
                     f"{statistics.mean(ours_ms):.1f}",
                     f"{max(ours_ms):.1f}",
                 ],
                 [
-                    "Deployment.act -> no-op workflow",
+                    "ReleaseClient.act -> no-op workflow",
                     f"{b50:.1f}",
                     f"{b95:.1f}",
                     f"{statistics.mean(noop_ms):.1f}",
@@ -132,8 +132,8 @@ async def main(releases: int) -> None:
         p50,
         b50,
         "ms",
-        figure="p50 of one lifecycle update through Deployment.act",
-        baseline_is="p50 of a no-op update through the same Deployment.act",
+        figure="p50 of one lifecycle update through ReleaseClient.act",
+        baseline_is="p50 of a no-op update through the same ReleaseClient.act",
         p95=round(p95, 3),
         baseline_p95=round(b95, 3),
         ratio_p95=round(p95 / b95, 4),

@@ -11,8 +11,8 @@ from datetime import date, datetime
 
 from documents.render import render
 from documents.rid import CRITERIA_GROUPS, CriteriaGroup
-from rules.escalation import london_today
-from rules.phase import gate, standing_vote
+from rules.clock import london_today
+from rules.queries import gate, standing_vote
 from schemas.state import (
     Defects,
     Recommendation,

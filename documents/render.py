@@ -20,9 +20,9 @@ from typing import Any, Literal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
+from rules.clock import LONDON
 from rules.costs import format_gbp
 from rules.errors import Refused
-from rules.escalation import LONDON
 from rules.release_calendar import long_date
 
 Format = Literal["md", "html"]

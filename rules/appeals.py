@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from rules import limits
 from rules.audit import audit
+from rules.clock import lapse_moment
 from rules.context import Context
 from rules.deadlines import DeadlineKey
 from rules.errors import Refused
-from rules.escalation import lapse_moment
 from rules.notices import queue_decision, queue_notice
 from rules.outcome import ForwardAppeal, ForwardDetermination, Outcome
 from rules.registry import handles

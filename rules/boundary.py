@@ -13,7 +13,7 @@ from rules import limits
 from rules.audit import SYSTEM, audit
 from rules.context import Context
 from rules.tracking import is_ended
-from schemas.state import Delivery, ReleaseState, SentNotice
+from schemas.state import Delivery, Notice, ReleaseState
 from schemas.text import excerpt
 
 # At most this many refused or ignored messages are written to one release's audit trail;
@@ -68,7 +68,7 @@ def cancelled_by_operator(state: ReleaseState, ctx: Context) -> bool:
     state.end_reason = why
     audit(state, ctx.now, OPERATOR, "workflow cancel", f"The release was cancelled: {why}.")
     state.notices.append(
-        SentNotice(
+        Notice(
             key=f"{state.id}/operator/cancel",
             kind="decision",
             at=ctx.now,
@@ -91,7 +91,7 @@ def undeliverable(state: ReleaseState, ctx: Context, key: str, error: str) -> No
     if notice.kind == "undeliverable":
         return  # the report about a failure failed too: do not report it again
     state.notices.append(
-        SentNotice(
+        Notice(
             key=f"{key}/undeliverable",
             kind="undeliverable",
             at=ctx.now,
@@ -113,7 +113,7 @@ def audit_diverged(state: ReleaseState, ctx: Context, seqs: list[int]) -> bool:
     )
     audit(state, ctx.now, SYSTEM, "audit diverged", what)
     state.notices.append(
-        SentNotice(
+        Notice(
             key=f"{state.id}/operator/audit-diverged-{min(seqs)}",
             kind="decision",
             at=ctx.now,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from rules.escalation import london_today
+from rules.clock import london_today
 
 
 @dataclass(frozen=True)

@@ -14,17 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
+from rules.clock import LONDON, lapse_moment, london
 from rules.workdays import WorkingDayCalendar
 
 if TYPE_CHECKING:
     from schemas.state import Policy
-
-LONDON = ZoneInfo("Europe/London")
 
 
 class SendKind(StrEnum):
@@ -43,21 +41,6 @@ class ScheduledSend:
     @property
     def day(self) -> date:
         return self.at.astimezone(LONDON).date()
-
-
-def london(day: date, hour: int = 0) -> datetime:
-    """`hour`:00 on `day` in London, as an aware datetime."""
-    return datetime.combine(day, time(hour), tzinfo=LONDON)
-
-
-def lapse_moment(due: date) -> datetime:
-    """A deadline lapses when its due day ends in London."""
-    return london(due + timedelta(days=1))
-
-
-def london_today(now: datetime) -> date:
-    """The date in London at `now` (an aware datetime)."""
-    return now.astimezone(LONDON).date()
 
 
 def iter_escalation_schedule(

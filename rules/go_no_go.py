@@ -15,7 +15,7 @@ from rules.errors import Refused
 from rules.guards import not_frozen, not_yet_live, system_only
 from rules.notices import queue_decision
 from rules.outcome import Outcome
-from rules.phase import gate, has_baseline, is_system, standing_vote
+from rules.queries import gate, has_baseline, is_system, standing_vote
 from rules.registry import handles
 from rules.release_calendar import long_date
 from rules.timetable import record_actual

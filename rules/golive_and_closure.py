@@ -9,7 +9,7 @@ from rules.context import Context
 from rules.errors import Refused
 from rules.notices import queue_decision
 from rules.outcome import Outcome, ReleaseEnded
-from rules.phase import close_blockers, is_live, is_system, standing_vote
+from rules.queries import close_blockers, is_live, is_system, standing_vote
 from rules.registry import handles
 from rules.timetable import record_actual
 from rules.tracking import early_life_end

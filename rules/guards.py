@@ -13,7 +13,7 @@ from decimal import Decimal
 from rules.context import Context
 from rules.costs import check_gbp
 from rules.errors import Refused
-from rules.phase import Phase, is_system, phase
+from rules.queries import Phase, is_system, phase
 from rules.rid import check_not_frozen
 from rules.tracking import calendar_of
 from schemas.state import Modification, ModStatus, ReleaseState

@@ -23,10 +23,10 @@ from schemas.state import (
     CutOff,
     DeadlineStatus,
     ModStatus,
+    Notice,
     NoticeScope,
     ReleaseState,
     ScopedModification,
-    SentNotice,
 )
 
 
@@ -41,7 +41,7 @@ def queue_notice(
 ) -> None:
     """Queue a message to Parties or a decision to everyone (delivered by the workflow)."""
     state.notices.append(
-        SentNotice(key=f"{state.id}/{key}", kind=kind, at=ctx.now, subject=subject, to=to, **extra)
+        Notice(key=f"{state.id}/{key}", kind=kind, at=ctx.now, subject=subject, to=to, **extra)
     )
 
 

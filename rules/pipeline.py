@@ -31,7 +31,7 @@ from rules.criteria import default_criteria
 from rules.errors import Refused
 from rules.outcome import Outcome
 from rules.permissions import check_permission
-from rules.phase import is_system
+from rules.queries import is_system
 from rules.registry import HANDLERS
 from rules.release_calendar import ReleasePlan
 from rules.tracking import is_ended, refresh_deadlines, tick

@@ -12,7 +12,7 @@ from rules.errors import Refused
 from rules.guards import date_in_calendar, not_yet_live, scoped_mod
 from rules.notices import queue_decision
 from rules.outcome import Outcome
-from rules.phase import Phase, is_live, phase
+from rules.queries import Phase, is_live, phase
 from rules.registry import handles
 from rules.release_calendar import check_go_live, long_date
 from rules.tracking import OPEN, calendar_of, deadline, is_ended, reopen

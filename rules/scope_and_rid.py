@@ -14,7 +14,7 @@ from rules.deadlines import DeadlineKey, appeal_window_closes
 from rules.errors import Refused
 from rules.guards import MOD_ID, date_in_calendar, money, not_frozen, not_future, scoped_mod
 from rules.outcome import Outcome, StartAppealWindow
-from rules.phase import has_baseline, is_system
+from rules.queries import has_baseline, is_system
 from rules.registry import handles
 from rules.release_calendar import long_date
 from rules.rid import RidVersion

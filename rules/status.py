@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
+from rules.clock import lapse_moment
 from rules.context import Context
 from rules.costs import summarise, variances
-from rules.escalation import lapse_moment
-from rules.phase import gate, owed, phase
+from rules.queries import gate, owed, phase
 from rules.redates_and_waivers import freeze_warnings
-from schemas.state import Deadline, DeadlineStatus, ModStatus, ReleaseState, SentNotice
+from schemas.state import (
+    Deadline,
+    DeadlineStatus,
+    ModStatus,
+    Notice,
+    ReleaseFacts,
+    ReleaseState,
+    TestingRecord,
+)
 from schemas.status import (
     CostsStatus,
     DeadlineRow,
@@ -19,13 +27,12 @@ from schemas.status import (
     OwedRow,
     ReleaseStatus,
     RidStatus,
-    TestingStatus,
 )
 
 ESCALATION_KINDS = ("reminder", "escalation")
 
 
-def _message(n: SentNotice) -> MessageRow:
+def _message(n: Notice) -> MessageRow:
     return MessageRow(
         key=n.key,
         kind=n.kind,
@@ -50,7 +57,7 @@ def _status_now(d: Deadline, now: datetime) -> str:
     return d.status.value
 
 
-def _by_time(notices: list[SentNotice]) -> list[SentNotice]:
+def _by_time(notices: list[Notice]) -> list[Notice]:
     return sorted(notices, key=lambda n: (n.at, n.key))
 
 
@@ -82,14 +89,8 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
     ctx = Context(now)
     today = ctx.today
     return ReleaseStatus(
-        id=state.id,
-        name=state.name,
-        type=state.type.value,
+        **{name: getattr(state, name) for name in ReleaseFacts.model_fields},
         phase=phase(state, today).value,
-        go_live=state.go_live,
-        original_go_live=state.original_go_live,
-        ad_hoc=state.ad_hoc,
-        created_at=state.created_at,
         as_of=now,
         rid=RidStatus(
             version=state.rid_version,
@@ -121,46 +122,15 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
             )
             for o in owed(state, today)
         ],
-        modifications=state.modifications,
         costs=costs_status(state),
-        criteria=state.criteria,
         defects=DefectsStatus(reported=True, **state.defects.model_dump())
         if state.defects is not None
         else DefectsStatus(),
         gate=gate(state),
-        testing=TestingStatus(
-            tad=state.tad,
-            sit=state.sit,
-            uit=state.uit,
-            regression_plans=state.regression_plans,
-            regression_results=state.regression_results,
-            testing_evidence=state.testing_evidence,
-            operational_evidence=state.operational_evidence,
-            recommendations=state.recommendations,
-        ),
-        risks=state.risks,
-        votes=state.votes,
-        redates=state.redates,
-        appeals=state.appeals,
-        auditor=state.auditor,
-        freezes=state.freezes,
-        timetable=state.timetable,
-        actual=state.actual,
+        testing=TestingRecord(**{k: getattr(state, k) for k in TestingRecord.model_fields}),
         escalations=[_message(n) for n in _by_time(state.notices) if n.kind in ESCALATION_KINDS],
         notices=[_message(n) for n in _by_time(state.notices) if n.kind not in ESCALATION_KINDS],
-        audit=state.audit,
         warnings=freeze_warnings(state),
-        deployed_on=state.deployed_on,
-        sec_updated_on=state.sec_updated_on,
-        readiness_on=state.readiness_on,
-        lessons=state.lessons,
-        closed_on=state.closed_on,
-        cancelled_on=state.cancelled_on,
-        end_reason=state.end_reason,
-        runs=state.runs,
-        compacted_notices=state.compacted_notices,
-        compacted_audit=state.compacted_audit,
-        refusals_unrecorded=state.refusals_unrecorded,
     )
 
 

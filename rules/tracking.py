@@ -12,6 +12,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from rules.audit import SYSTEM, audit
+from rules.clock import lapse_moment, london
 from rules.deadlines import (
     FIXED,
     WHAT,
@@ -25,8 +26,6 @@ from rules.escalation import (
     SendKind,
     escalation_audience,
     iter_escalation_schedule,
-    lapse_moment,
-    london,
     reminder_audience,
 )
 from rules.release_calendar import long_date
@@ -36,9 +35,9 @@ from schemas.state import (
     Deadline,
     DeadlineStatus,
     ModStatus,
+    Notice,
     Policy,
     ReleaseState,
-    SentNotice,
     WorkingDays,
 )
 
@@ -186,7 +185,7 @@ def _subject(state: ReleaseState, d: Deadline, kind: SendKind, level: int | None
     return f"Escalation level {level}: {state.name}: {d.key} lapsed on {due} ({d.what})"
 
 
-def tick(state: ReleaseState, now: datetime, *, audit_sends: bool = True) -> list[SentNotice]:
+def tick(state: ReleaseState, now: datetime, *, audit_sends: bool = True) -> list[Notice]:
     """Lapse what has lapsed and record every reminder or escalation due by `now`.
 
     Returns the new notices (also appended to `state.notices`, queued for delivery, and with
@@ -197,7 +196,7 @@ def tick(state: ReleaseState, now: datetime, *, audit_sends: bool = True) -> lis
         return []
     policy = policy_of(state)
     cal = calendar_of(state)
-    out: list[SentNotice] = []
+    out: list[Notice] = []
     for d in state.deadlines:
         if d.status not in OPEN or d.due is None:
             continue
@@ -223,7 +222,7 @@ def tick(state: ReleaseState, now: datetime, *, audit_sends: bool = True) -> lis
                 if send.kind is SendKind.REMINDER
                 else escalation_audience(send.level or 1, [r.value for r in d.who])
             )
-            notice = SentNotice(
+            notice = Notice(
                 key=f"{state.id}/{d.key}/c{d.cycle}/{tag}",
                 kind=send.kind.value,
                 at=send.at,

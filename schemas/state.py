@@ -124,7 +124,7 @@ class NoticeScope(Model):
     cut_offs: list[CutOff] = Field(default_factory=list)
 
 
-class SentNotice(Model):
+class Notice(Model):
     """A message the release asked to send: a reminder, an escalation, a notice or a decision."""
 
     key: str
@@ -328,26 +328,47 @@ RidSnapshot.model_rebuild()
 RidEntry.model_rebuild()
 
 
-class ReleaseState(Model):
-    """The whole record of one release."""
+class ReleaseFacts(Model):
+    """What a release's record holds and its status shows as it is (`ReleaseStatus` extends it,
+    so the status is derived from the record, never re-listed)."""
 
     id: str
     name: str
     type: ReleaseType
     ad_hoc: bool = False
     created_at: datetime
-    created_by: str = ""
     go_live: date
     original_go_live: date
-    calendar: WorkingDays
-    policy: Policy = Field(default_factory=Policy)
     freezes: list[Freeze] = Field(default_factory=list)
     modifications: list[Modification] = Field(default_factory=list)
-    rid_version: str = "0.0"
-    rid_history: list[RidEntry] = Field(default_factory=list)
-    rid_frozen_on: date | None = None
     timetable: dict[str, date] = Field(default_factory=dict)
-    deadlines: list[Deadline] = Field(default_factory=list)
+    criteria: list[Criterion] = Field(default_factory=list)
+    risks: list[Risk] = Field(default_factory=list)
+    votes: list[Vote] = Field(default_factory=list)
+    redates: list[Redate] = Field(default_factory=list)
+    auditor: Auditor | None = None
+    appeals: list[AppealWindow] = Field(default_factory=list)
+    readiness_on: date | None = None
+    deployed_on: date | None = None
+    sec_updated_on: date | None = None
+    lessons: Submission | None = None
+    closed_on: date | None = None
+    cancelled_on: date | None = None
+    end_reason: str = ""
+    audit: list[AuditEntry] = Field(default_factory=list)
+    actual: dict[str, date] = Field(default_factory=dict)  # timetable event -> when it happened
+    runs: int = 1  # workflow runs so far (a long release continues as new several times)
+    # Refused or ignored messages are audited up to a budget, then only counted, so hostile
+    # input cannot grow the record without bound.
+    refusals_unrecorded: int = 0
+    # Older reminders and escalations (and their audit lines) left in the store, not carried.
+    compacted_notices: int = 0
+    compacted_audit: int = 0
+
+
+class TestingRecord(Model):
+    """The TAD, SIT and UIT, regression testing, evidence and recommendations of a release."""
+
     tad: Tad = Field(default_factory=Tad)
     sit: TestPhase = Field(default_factory=TestPhase)
     uit: TestPhase = Field(default_factory=TestPhase)
@@ -356,33 +377,23 @@ class ReleaseState(Model):
     testing_evidence: Submission | None = None
     operational_evidence: Submission | None = None
     recommendations: dict[str, Recommendation] = Field(default_factory=dict)  # TAG, OPSG
+
+
+class ReleaseState(ReleaseFacts, TestingRecord):
+    """The whole record of one release."""
+
+    created_by: str = ""
+    calendar: WorkingDays
+    policy: Policy = Field(default_factory=Policy)
+    rid_version: str = "0.0"
+    rid_history: list[RidEntry] = Field(default_factory=list)
+    rid_frozen_on: date | None = None
+    deadlines: list[Deadline] = Field(default_factory=list)
     defects: Defects | None = None
-    criteria: list[Criterion] = Field(default_factory=list)
-    risks: list[Risk] = Field(default_factory=list)
     costs: Costs = Field(default_factory=Costs)
-    votes: list[Vote] = Field(default_factory=list)
-    redates: list[Redate] = Field(default_factory=list)
-    auditor: Auditor | None = None
-    appeals: list[AppealWindow] = Field(default_factory=list)
-    readiness_on: date | None = None
     cancel_requested: CancelRequested | None = None
-    deployed_on: date | None = None
-    sec_updated_on: date | None = None
-    lessons: Submission | None = None
-    closed_on: date | None = None
-    cancelled_on: date | None = None
-    end_reason: str = ""
-    audit: list[AuditEntry] = Field(default_factory=list)
-    notices: list[SentNotice] = Field(default_factory=list)
-    actual: dict[str, date] = Field(default_factory=dict)  # timetable event -> when it happened
-    runs: int = 1  # workflow runs so far (a long release continues as new several times)
-    # Refused or ignored messages are audited up to a budget, then only counted, so hostile
-    # input cannot grow the record without bound.
+    notices: list[Notice] = Field(default_factory=list)
     refusals_recorded: int = 0
-    refusals_unrecorded: int = 0
     # The first audit seq at which the store was found to disagree with this release (a reset).
     audit_diverged_at: int | None = None
     ended_by_operator: str = ""  # how an operator ended it (e.g. a Temporal cancel), if one did
-    # Older reminders and escalations (and their audit lines) left in the store, not carried.
-    compacted_notices: int = 0
-    compacted_audit: int = 0

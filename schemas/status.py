@@ -9,22 +9,11 @@ from pydantic import Field
 
 from schemas.base import Model
 from schemas.state import (
-    AppealWindow,
-    AuditEntry,
-    Auditor,
     CostReport,
-    Criterion,
     DefectCounts,
-    Freeze,
-    Modification,
-    Recommendation,
-    Redate,
+    ReleaseFacts,
     RidEntry,
-    Risk,
-    Submission,
-    Tad,
-    TestPhase,
-    Vote,
+    TestingRecord,
 )
 
 
@@ -85,62 +74,22 @@ class MessageRow(Model):
     delivery: str = "queued"
 
 
-class TestingStatus(Model):
-    tad: Tad
-    sit: TestPhase
-    uit: TestPhase
-    regression_plans: list[Submission] = Field(default_factory=list)
-    regression_results: list[Submission] = Field(default_factory=list)
-    testing_evidence: Submission | None = None
-    operational_evidence: Submission | None = None
-    recommendations: dict[str, Recommendation] = Field(default_factory=dict)
+class ReleaseStatus(ReleaseFacts):
+    """Everything a person needs to see about one release: its record's facts as they are
+    (`ReleaseFacts`), and what is computed from the record at `as_of`."""
 
-
-class ReleaseStatus(Model):
-    """Everything a person needs to see about one release."""
-
-    id: str
-    name: str
-    type: str
     phase: str
-    go_live: date
-    original_go_live: date
-    ad_hoc: bool = False
-    created_at: datetime
     as_of: datetime
     rid: RidStatus
     deadlines: list[DeadlineRow]
     owed: list[OwedRow]
-    modifications: list[Modification]
     costs: CostsStatus
-    criteria: list[Criterion]
     defects: DefectsStatus
     gate: list[str]
-    testing: TestingStatus
-    risks: list[Risk]
-    votes: list[Vote]
-    redates: list[Redate]
-    appeals: list[AppealWindow]
-    auditor: Auditor | None
-    freezes: list[Freeze]
-    timetable: dict[str, date]
-    actual: dict[str, date]
+    testing: TestingRecord
     escalations: list[MessageRow]
     notices: list[MessageRow]
-    audit: list[AuditEntry]
     warnings: list[str] = Field(default_factory=list)
-    deployed_on: date | None = None
-    sec_updated_on: date | None = None
-    readiness_on: date | None = None
-    lessons: Submission | None = None
-    closed_on: date | None = None
-    cancelled_on: date | None = None
-    end_reason: str = ""
-    runs: int = 1
-    # Older reminders and escalations kept only in the store (outbox, audit), not in the release.
-    compacted_notices: int = 0
-    compacted_audit: int = 0
-    refusals_unrecorded: int = 0  # refused or ignored messages counted but not audited
 
 
 class ListRow(Model):

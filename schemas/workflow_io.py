@@ -12,9 +12,9 @@ from schemas.state import (
     AppealStatus,
     AuditEntry,
     Freeze,
+    Notice,
     Policy,
     ReleaseState,
-    SentNotice,
     WorkingDays,
 )
 from schemas.status import ReleaseStatus
@@ -145,7 +145,7 @@ class NoticeRequest(Model):
     release_id: str
     release_name: str
     go_live: date
-    notice: SentNotice
+    notice: Notice
 
 
 class NoticeReceipt(Model):

@@ -31,8 +31,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from rules.clock import london, london_today
 from rules.errors import Refused
-from rules.escalation import london, london_today
 from rules.release_calendar import ReleasePlan, plan_release
 from rules.workdays import WorkingDayCalendar, bank_holidays
 from schemas.base import Actor
@@ -166,7 +166,7 @@ class Clock:
 
 
 @dataclass
-class Deployment:
+class ReleaseClient:
     """Where releases run: the client, the task queue and the Panel workflow they talk to."""
 
     client: Client

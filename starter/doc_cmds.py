@@ -12,7 +12,7 @@ from starter.session import run_server_op
 
 if TYPE_CHECKING:
     from schemas.base import Actor
-    from starter.client import Deployment
+    from starter.client import ReleaseClient
     from starter.ops import Op, Result
 
 
@@ -75,7 +75,7 @@ class DocOp:
     version: str | None
     out: str | None
 
-    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
         from starter.ops import Result
 
         state = await deployment.state(self.release_id)

@@ -1,6 +1,6 @@
 """What a server command line asks for, independent of where it runs.
 
-An `Op` runs against a `Deployment` (a real server for the CLI, a time-skipping server for
+An `Op` runs against a `ReleaseClient` (a real server for the CLI, a time-skipping server for
 `rehearse`) as an actor, and returns a JSON-able result plus the sentence a person reads.
 """
 
@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from schemas.base import Actor
 from schemas.commands import Command
 from schemas.vocabulary import ReleaseType
-from starter.client import Deployment
+from starter.client import ReleaseClient
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class Result:
 
 
 class Op(Protocol):
-    async def run(self, deployment: Deployment, actor: Actor | None) -> Result: ...
+    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result: ...
 
 
 def need_actor(actor: Actor | None) -> Actor:
@@ -44,7 +44,7 @@ class ActOp:
     command: Command
     as_signal: bool = False
 
-    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
         who = need_actor(actor)
         if self.as_signal:
             await deployment.signal(self.release_id, who, self.command)
@@ -73,7 +73,7 @@ class CreateOp:
     release_type: ReleaseType | None
     ad_hoc: bool
 
-    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
         status = await deployment.create_release(
             self.release_id,
             actor=need_actor(actor),
@@ -97,7 +97,7 @@ class FreezeOp:
     end: date
     reason: str
 
-    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
         text = await deployment.add_freeze(need_actor(actor), self.start, self.end, self.reason)
         data = {
             "freeze": {

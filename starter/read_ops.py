@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from rules.clock import LONDON
 from rules.errors import Refused
-from rules.escalation import LONDON
 from rules.release_calendar import long_date
 from rules.timetable import timeline
 from schemas.base import Actor
 from schemas.status import InboxRow, ListRow, ReleaseStatus
-from starter.client import Deployment
+from starter.client import ReleaseClient
 from starter.ops import Result, need_actor
 from starter.output import table
 
@@ -90,7 +90,7 @@ def status_text(s: ReleaseStatus) -> str:
     return "\n".join(lines)
 
 
-def register_of(deployment: Deployment) -> Settings | None:
+def register_of(deployment: ReleaseClient) -> Settings | None:
     """The settings whose data dir holds the register to read, or None to read none.
 
     The register outlives Temporal's retention: it still holds an ended release's final record.
@@ -111,7 +111,7 @@ async def _from_register(settings: Settings, release_id: str) -> ReleaseStatus |
 class StatusOp:
     release_id: str
 
-    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
         try:
             status = await deployment.status(self.release_id)
         except Refused:
@@ -135,7 +135,9 @@ def _q(value: str) -> str:
 RELEASE_RUNS = "WorkflowType = 'ReleaseWorkflow' AND ExecutionStatus != 'ContinuedAsNew'"
 
 
-async def latest_runs(deployment: Deployment, query: str = RELEASE_RUNS) -> list[WorkflowExecution]:
+async def latest_runs(
+    deployment: ReleaseClient, query: str = RELEASE_RUNS
+) -> list[WorkflowExecution]:
     """One execution per release: its latest run (by start time) among those `query` finds.
 
     Excluding continued-as-new runs leaves one run per release, except after a `temporal
@@ -180,7 +182,7 @@ class ListOp:
         """
         return RELEASE_RUNS
 
-    async def _filed_only(self, deployment: Deployment, known: set[str]) -> list[ListRow]:
+    async def _filed_only(self, deployment: ReleaseClient, known: set[str]) -> list[ListRow]:
         """Ended releases the register holds but Temporal no longer does (after retention)."""
         from activities.register import registered_releases
 
@@ -213,7 +215,7 @@ class ListOp:
             )
         )
 
-    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
         from workflows import search
 
         rows: list[ListRow] = []
@@ -269,7 +271,7 @@ class ListOp:
 
 @dataclass(frozen=True)
 class InboxOp:
-    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
         role = need_actor(actor).role.value
         query = f"WorkflowType = 'ReleaseWorkflow' AND ExecutionStatus = 'Running' AND SecOwes = {_q(role)}"
         rows: list[InboxRow] = []
@@ -298,7 +300,7 @@ class InboxOp:
 class TimelineOp:
     release_id: str
 
-    async def run(self, deployment: Deployment, actor: Actor | None) -> Result:
+    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
         status = await deployment.status(self.release_id)
         rows = timeline_rows(status)
         data = [

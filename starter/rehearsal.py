@@ -33,7 +33,7 @@ from schemas.status import ReleaseStatus
 from schemas.vocabulary import ReleaseType
 from schemas.workflow_io import NoticeRequest, release_workflow_id
 from starter.binaries import find_binary
-from starter.client import Clock, Deployment, configure_runtime, register_search_attributes
+from starter.client import Clock, ReleaseClient, configure_runtime, register_search_attributes
 from starter.errors import Unavailable, UsageError
 from starter.scenario import Scenario
 from worker import build_worker
@@ -79,7 +79,7 @@ class Rehearsal:
         self.register = MemoryRegister()
         self.task_queue = f"rehearsal-{uuid.uuid4()}"
         self.clock = Clock(source=env.get_current_time)
-        self.deployment = Deployment(
+        self.deployment = ReleaseClient(
             client=env.client,
             task_queue=self.task_queue,
             clock=self.clock,

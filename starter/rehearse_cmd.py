@@ -69,7 +69,7 @@ async def _run(scenario: Any, strict: bool, out_dir: Path | None) -> Report:
 def _local(iso: str) -> str:
     from datetime import datetime
 
-    from rules.escalation import LONDON
+    from rules.clock import LONDON
 
     return f"{datetime.fromisoformat(iso).astimezone(LONDON):%Y-%m-%d %H:%M}"
 

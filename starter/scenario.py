@@ -20,7 +20,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from rules.escalation import LONDON
+from rules.clock import LONDON
 from starter.errors import UsageError
 
 STEP_HOUR = 10

@@ -142,7 +142,7 @@ async def _serve(
     args: argparse.Namespace | None = None,
 ) -> None:
     """Apply the store's migrations, make sure the Panel workflow runs, and run a worker until stopped."""
-    from starter.client import Clock, Connection, Deployment, connect
+    from starter.client import Clock, Connection, ReleaseClient, connect
     from starter.session import connection_from
     from worker import build_worker, production_adapters
 
@@ -154,7 +154,7 @@ async def _serve(
     client = await connect(connection)
     await _register_search_attributes(client, out)
     async with production_adapters(settings) as (sender, register):
-        deployment = Deployment(
+        deployment = ReleaseClient(
             client=client,
             task_queue=settings.task_queue,
             clock=Clock(),

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from schemas.base import Actor
     from schemas.state import Policy
     from settings import Settings
-    from starter.client import Connection, Deployment
+    from starter.client import Connection, ReleaseClient
     from starter.ops import Op, Result
 
 
@@ -75,8 +75,8 @@ def actor_from(args: argparse.Namespace) -> Actor | None:
         raise UsageError(exc.sentence) from None
 
 
-async def deployment_for(args: argparse.Namespace) -> Deployment:
-    from starter.client import Clock, Deployment, connect
+async def deployment_for(args: argparse.Namespace) -> ReleaseClient:
+    from starter.client import Clock, ReleaseClient, connect
 
     settings = settings_from(args)
     client = await connect(connection_from(args, settings))
@@ -86,7 +86,7 @@ async def deployment_for(args: argparse.Namespace) -> Deployment:
 
         return await taken_in_register(settings, release_id)
 
-    return Deployment(
+    return ReleaseClient(
         client=client,
         task_queue=settings.task_queue,
         clock=Clock(),

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from rules.escalation import london
+from rules.clock import london
 from schemas import commands as c
 from schemas.base import Actor
 from schemas.vocabulary import CostLine

@@ -11,7 +11,7 @@ from temporalio.common import RawValue
 
 with workflow.unsafe.imports_passed_through():
     from rules.appeals import closing_status, determined_status
-    from rules.escalation import lapse_moment
+    from rules.clock import lapse_moment
     from schemas.base import Model
     from schemas.state import Appeal, AppealStatus
     from schemas.workflow_io import (

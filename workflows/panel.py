@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.permissions import check_usage
     from rules.release_calendar import check_freeze, long_date
     from schemas.commands import FREEZE_ADD
-    from schemas.state import AuditEntry, Freeze, SentNotice
+    from schemas.state import AuditEntry, Freeze, Notice
     from schemas.text import excerpt
     from schemas.workflow_io import (
         DescribeRequest,
@@ -173,7 +173,7 @@ class PanelWorkflow:
                 await self._tell_secas(finding)
 
     async def _tell_secas(self, finding: OperatorFinding) -> None:
-        notice = SentNotice(
+        notice = Notice(
             key=f"{finding.release_id}/operator/ended",
             kind="decision",
             at=self._now(),

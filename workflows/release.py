@@ -15,9 +15,9 @@ with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
     from rules import appeals, boundary, pipeline
+    from rules.clock import london
     from rules.context import Context
     from rules.errors import Refused
-    from rules.escalation import london
     from rules.outcome import (
         Effect,
         ForwardAppeal,
@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
         ReleaseEnded,
         StartAppealWindow,
     )
-    from rules.phase import phase
+    from rules.queries import phase
     from rules.redates_and_waivers import learn_freezes
     from rules.release_calendar import ReleasePlan
     from rules.status import build_status, has_lapsed, owing_roles
@@ -36,8 +36,8 @@ with workflow.unsafe.imports_passed_through():
         AppealWindow,
         Delivery,
         Freeze,
+        Notice,
         ReleaseState,
-        SentNotice,
     )
     from schemas.status import ReleaseStatus
     from schemas.text import MAX_PAYLOAD_BYTES, excerpt, sentence_of
@@ -320,7 +320,7 @@ class ReleaseWorkflow:
 
     # -- notices, one at a time in order ---------------------------------------------------------
 
-    def _next_undelivered(self) -> SentNotice | None:
+    def _next_undelivered(self) -> Notice | None:
         return next(
             (n for n in self._state.notices if n.delivery not in (Delivery.SENT, Delivery.FAILED)),
             None,

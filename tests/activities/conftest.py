@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 from activities.store import open_engine, session_factory, upgrade_store
-from rules.escalation import london
+from rules.clock import london
 from schemas.state import ReleaseState
 from schemas.workflow_io import NoticeRequest
 from tests.june2020_state import june_2020_state

@@ -17,10 +17,10 @@ from temporalio.testing import WorkflowEnvironment
 from activities.mail import OutboxSender, SmtpTarget, list_outbox
 from activities.register import SqlRegister
 from activities.store import OutboxStatus, open_engine, session_factory, upgrade_store
-from rules.escalation import london
+from rules.clock import london
 from schemas.base import Actor
 from schemas.workflow_io import release_workflow_id
-from starter.client import Clock, Deployment
+from starter.client import Clock, ReleaseClient
 from tests.activities.conftest import MailServer
 from worker import build_worker
 
@@ -54,7 +54,7 @@ async def test_a_release_created_late_mails_each_escalation_once_as_levels_rise(
     task_queue = f"escalations-by-email-{uuid.uuid4()}"
     clock = Clock(source=env.get_current_time)
     clock.offset = CREATED_LATE - await env.get_current_time()
-    deployment = Deployment(
+    deployment = ReleaseClient(
         client=env.client,
         task_queue=task_queue,
         clock=clock,

@@ -25,7 +25,7 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.mail import MailUndelivered, OutboxSender, SmtpTarget, list_outbox, message_id_for
 from activities.notices import NoticeActivities
-from schemas.state import SentNotice
+from schemas.state import Notice
 from schemas.workflow_io import NoticeRequest
 from tests.activities.conftest import MailServer, write_contacts
 
@@ -52,7 +52,7 @@ def poison_notices(release: str) -> list[NoticeRequest]:
             subject += " TRY-LATER"
         if n == 18:
             to = ["PARTY"]
-        notice = SentNotice(
+        notice = Notice(
             key=f"{release}/notice/n{n:02d}",
             kind="notice",
             at=start + timedelta(hours=n),

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from activities.register import SqlRegister, registered_releases, registered_status
-from rules.escalation import london
-from rules.phase import phase
+from rules.clock import london
+from rules.queries import phase
 from rules.status import build_status, has_lapsed
 from schemas.state import ReleaseState
 from schemas.workflow_io import RecordRequest

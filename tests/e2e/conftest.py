@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from rules.escalation import london_today
+from rules.clock import london_today
 from rules.workdays import WorkingDayCalendar, calendar_around
 
 REPO = Path(__file__).resolve().parents[2]

@@ -3,7 +3,7 @@
 Temporal's visibility keeps a row for every run of a workflow, each with the search attributes
 it had when it stopped: a release that continued as new ten times has eleven rows, ten of them
 with phases long gone. The release here is started with a small history limit so that it
-continues as new after a few commands; the commands go through the same `Deployment` the CLI
+continues as new after a few commands; the commands go through the same `ReleaseClient` the CLI
 uses, in this process, to keep the test short; `list` and `inbox` run as the CLI, as a user runs
 them.
 """
@@ -19,7 +19,7 @@ from schemas.base import Actor
 from schemas.vocabulary import ReleaseType
 from schemas.workflow_io import release_workflow_id
 from settings import TASK_QUEUE
-from starter.client import Clock, Connection, Deployment, connect
+from starter.client import Clock, Connection, ReleaseClient, connect
 from starter.ops import ActOp
 from starter.rehearsal import op_for_line
 from tests.e2e.conftest import Cli, DevServer, ad_hoc_day
@@ -44,7 +44,7 @@ async def runs_of(client: Client, release_id: str) -> int:
 async def test_a_release_that_continued_as_new_is_one_row_with_its_current_phase(
     cli: Cli, client: Client
 ) -> None:
-    deployment = Deployment(
+    deployment = ReleaseClient(
         client=client, task_queue=TASK_QUEUE, clock=Clock(), max_history_events=SMALL_HISTORY
     )
     rid = ad_hoc_day(610)

@@ -20,7 +20,7 @@ from activities.mail import OutboxSender, SmtpTarget, list_outbox
 from activities.register import SqlRegister
 from activities.store import OutboxStatus, open_engine, session_factory, upgrade_store
 from schemas.workflow_io import release_workflow_id
-from starter.client import Clock, Deployment
+from starter.client import Clock, ReleaseClient
 from worker import build_worker
 
 
@@ -36,7 +36,7 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: f
 @dataclass
 class Production:
     client: Client
-    deployment: Deployment
+    deployment: ReleaseClient
     sender: OutboxSender
     register: SqlRegister
     task_queue: str
@@ -85,7 +85,7 @@ async def production(
     task_queue = f"faults-{uuid.uuid4()}"
     clock = Clock(source=None if isinstance(env, Client) else env.get_current_time)
     clock.offset = start - await clock.now()
-    deployment = Deployment(
+    deployment = ReleaseClient(
         client=client,
         task_queue=task_queue,
         clock=clock,

@@ -14,7 +14,7 @@ from sqlalchemy import make_url
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from rules.escalation import london
+from rules.clock import london
 from schemas.base import Actor
 from tests.activities.conftest import MailServer, _admin_execute
 from tests.faults.harness import eventually, production

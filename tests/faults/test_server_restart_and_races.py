@@ -8,8 +8,8 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
+from rules.clock import LONDON, london
 from rules.errors import Refused
-from rules.escalation import LONDON, london
 from schemas import commands as c
 from settings import Settings
 from starter.client import Connection, connect

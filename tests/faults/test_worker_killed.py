@@ -11,7 +11,7 @@ from typing import Any
 
 from temporalio.client import Client
 
-from rules.escalation import london
+from rules.clock import london
 from schemas import commands as c
 from schemas.status import ReleaseStatus
 from tests.activities.conftest import MailServer
@@ -98,7 +98,9 @@ async def test_an_update_sent_while_no_worker_runs_is_applied_once_when_one_retu
             result = await asyncio.wait_for(pending, 60)
             status = await p.deployment.status("2020-06")
     assert result.rid_version == "0.1"
-    assert [a.command for a in status.audit].count("rid draft --note 'while the worker was down'") == 1
+    assert [a.command for a in status.audit].count(
+        "rid draft --note 'while the worker was down'"
+    ) == 1
 
 
 def _commands() -> list[tuple[object, c.Command]]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from rules import pipeline
+from rules.clock import london
 from rules.context import Context
-from rules.escalation import london
 from rules.release_calendar import plan_release
 from rules.tracking import tick
 from rules.workdays import WorkingDayCalendar, bank_holidays

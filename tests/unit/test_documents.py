@@ -17,10 +17,10 @@ import pytest
 from documents import render_go_live_paper, render_ics, render_rid
 from documents.render import md_escape
 from rules import pipeline
+from rules.clock import london
 from rules.context import Context
 from rules.costs import format_gbp
 from rules.errors import Refused
-from rules.escalation import london
 from rules.release_calendar import long_date
 from schemas import commands as c
 from schemas.state import DeadlineStatus, ReleaseState

@@ -6,12 +6,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from rules.clock import LONDON, lapse_moment, london
 from rules.escalation import (
-    LONDON,
     SendKind,
     escalation_schedule,
-    lapse_moment,
-    london,
 )
 from rules.workdays import england_and_wales
 from schemas.state import Policy

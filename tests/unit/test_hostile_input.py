@@ -16,9 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rules import pipeline
+from rules.clock import london
 from rules.context import Context
 from rules.errors import Refused
-from rules.escalation import london
 from schemas import commands as c
 from schemas.base import Actor
 from schemas.state import ReleaseState

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from activities.mail import render_notice
 from documents import render_go_live_paper, render_rid
-from rules.escalation import london
+from rules.clock import london
 from schemas import commands as c
-from schemas.state import SentNotice
+from schemas.state import Notice
 from schemas.workflow_io import NoticeRequest
 from tests.june2020 import DCC, OPSG, PANEL, PARTY, SECAS, TAG
 from tests.june2020_state import june_2020_state
@@ -52,7 +52,7 @@ def test_the_documents_show_a_typed_script_as_text() -> None:
 def test_every_mail_kind_shows_a_typed_script_as_text() -> None:
     kinds = ["reminder", "escalation", "notice", "decision", "appeal", "something-new"]
     for kind in kinds:
-        notice = SentNotice(
+        notice = Notice(
             key=f"2020-06/{kind}/{SCRIPT}",
             kind=kind,
             at=london(date(2020, 6, 8), 9),

@@ -10,7 +10,7 @@ import pytest
 from rules import appeals, pipeline, redates_and_waivers
 from rules.context import Context
 from rules.errors import Refused
-from rules.phase import phase
+from rules.queries import phase
 from rules.status import build_status
 from schemas import commands as c
 from schemas.base import Actor
@@ -572,7 +572,7 @@ def test_the_authority_may_move_one_modification_to_a_later_release() -> None:
 
 
 def test_secas_may_ask_the_panel_to_cancel_and_the_panel_decides() -> None:
-    from rules.phase import owed
+    from rules.queries import owed
 
     state = baselined()
     assert "Only SECAS may ask the Panel to cancel" in refused(

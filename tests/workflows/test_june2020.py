@@ -6,7 +6,7 @@ from datetime import date, time
 
 from temporalio.testing import WorkflowEnvironment
 
-from rules.escalation import LONDON, london
+from rules.clock import LONDON, london
 from starter.rehearsal import Rehearsal
 from tests.june2020 import CREATED, RELEASE, SECAS, all_steps
 from tests.workflows.helpers import run_steps

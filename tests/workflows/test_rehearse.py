@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from rules.escalation import LONDON, london
+from rules.clock import LONDON, london
 from starter.cli import main
 from starter.ops import ActOp
 from starter.rehearsal import op_for_line, run_scenario

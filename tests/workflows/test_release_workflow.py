@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from rules.clock import london
 from rules.errors import Refused
-from rules.escalation import london
 from schemas import commands as c
 from schemas.status import ReleaseStatus
 from starter.rehearsal import Rehearsal
