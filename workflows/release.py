@@ -287,13 +287,14 @@ class ReleaseWorkflow:
                 or length >= self._input.max_history_events
                 or size >= self._input.max_history_bytes
             )
+        if length >= self._input.max_history_events:
+            return True
         # A run that has just started never continues as new again for size: a large carried
         # state would otherwise make every new run continue at once, for ever.
         if length < MIN_EVENTS_BEFORE_CONTINUING:
             return False
         return (
             info.is_continue_as_new_suggested()
-            or length >= self._input.max_history_events
             or size - self._start_bytes >= self._input.max_history_bytes
         )
 

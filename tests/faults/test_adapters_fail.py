@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from rules.clock import london
 from schemas.base import Actor
+from starter.rehearsal import skip_time
 from tests.activities.conftest import MailServer, _admin_execute
 from tests.faults.harness import eventually, production
 
@@ -50,14 +51,14 @@ async def test_smtp_down_for_a_day_delays_the_escalations_and_each_goes_out_once
 
         await eventually(retrying, "the first escalation waits, failed-retrying")
         # A day of business time passes with the mail server down (level 2 falls due meanwhile).
-        await env.sleep(timedelta(days=3))
+        await skip_time(env, timedelta(days=3))
         status = await p.deployment.status("2020-06")
         assert {e.delivery for e in status.escalations} == {"queued"}
         assert mail_server.received == []
         await mail_server.start()  # back, on the same port
 
         async def all_sent() -> bool:
-            await env.sleep(timedelta(minutes=30))  # the retry backoff tops out at 30 minutes
+            await skip_time(env, timedelta(minutes=30))  # the retry backoff tops out at 30 minutes
             return set(LEVEL_1 + LEVEL_2) <= set(await p.sent())
 
         await eventually(all_sent, "every escalation sent once the server is back")
@@ -94,7 +95,7 @@ async def test_the_database_away_for_a_while_delays_notices_but_loses_none(
             await p.deployment.create_release(
                 "2020-06", actor=SECAS, go_live=None, release_type=None, ad_hoc=False
             )
-            await env.sleep(timedelta(hours=6))
+            await skip_time(env, timedelta(hours=6))
             status = await p.deployment.status("2020-06")
             assert {e.delivery for e in status.escalations} == {"queued"}
             assert mail_server.received == []
@@ -102,7 +103,7 @@ async def test_the_database_away_for_a_while_delays_notices_but_loses_none(
             await _admin_execute(f'ALTER DATABASE "{database}" ALLOW_CONNECTIONS true')
 
         async def sent() -> bool:
-            await env.sleep(timedelta(minutes=30))
+            await skip_time(env, timedelta(minutes=30))
             return set(LEVEL_1) <= set(await p.sent())
 
         await eventually(sent, "the escalations go out once the database is back")
