@@ -60,7 +60,7 @@ async def test_a_refused_update_says_why_and_changes_nothing(env: WorkflowEnviro
             (
                 PARTY,
                 c.AppealLodge(reasons=""),
-                "The appeal's reasons is missing; give it with --reasons.",
+                "The appeal's reasons are missing; give them with --reasons.",
             ),
             (
                 PANEL,
