@@ -258,9 +258,7 @@ def _default_scope(state: ReleaseState, first: bool, ctx: Context) -> str:
     """
     if not is_system(state):
         return "documentation"
-    docs_only = any(
-        not m.system and m.status is not ModStatus.REMOVED for m in state.modifications
-    )
+    docs_only = any(not m.system and m.status is not ModStatus.REMOVED for m in state.modifications)
     if first and not (ctx.careful_panel and docs_only):
         return "system"
     return "full"

@@ -171,18 +171,18 @@ def testing_steps() -> list[Step]:
             c.Regression(kind="regression_plans", doc="SUPA-REG-PLAN-1"),
         ),
         Step(at(date(2020, 4, 9)), PANEL, c.TadIncorporate()),
+        Step(at(date(2020, 4, 20)), DCC, c.PhaseReport(kind="sit_report", doc="DCC-SIT-CR-JUN20")),
+        Step(
+            at(date(2020, 4, 22)),
+            TAG,
+            c.PhaseRecommend(kind="sit_recommend", approve=True, comments="SIT exit criteria met."),
+        ),
         # assumed: the Panel baselines the RID with the TAD (draft 3.1) at its next meeting, as
         # GO needs the RID as it stands baselined.
         Step(
             at(date(2020, 4, 24), 9),
             PANEL,
             c.RidBaseline(note="Baselined with the TAD incorporated as Annex A."),
-        ),
-        Step(at(date(2020, 4, 20)), DCC, c.PhaseReport(kind="sit_report", doc="DCC-SIT-CR-JUN20")),
-        Step(
-            at(date(2020, 4, 22)),
-            TAG,
-            c.PhaseRecommend(kind="sit_recommend", approve=True, comments="SIT exit criteria met."),
         ),
         Step(at(date(2020, 4, 24)), PANEL, c.PhaseApprove(kind="sit_approve")),
         Step(at(date(2020, 4, 27)), DCC, c.PhaseStart(kind="uit_start")),

@@ -146,7 +146,10 @@ def test_a_modification_after_the_system_cut_off_needs_the_panels_rationale() ->
             c.AppealLodge(reasons="unfair"),
             "No appeal window is open: the Panel has not baselined the RID.",
         ),
-        (c.AppealLodge(reasons="   "), "The appeal's reasons are missing; give them with --reasons."),
+        (
+            c.AppealLodge(reasons="   "),
+            "The appeal's reasons are missing; give them with --reasons.",
+        ),
         (c.AppealDetermine(upheld=True), "No appeal has been referred to the Authority"),
         (
             c.RedateApprove(),
