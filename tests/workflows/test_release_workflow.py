@@ -186,4 +186,9 @@ async def test_a_long_release_continues_as_new_and_loses_nothing(env: WorkflowEn
     assert continued.runs >= whole.runs + 2
     # Deadlines, escalations, audit, appeals and notices all came through every run.
     assert comparable(continued) == comparable(whole)
-    assert [w.status.value for w in continued.appeals] == ["unchallenged", "upheld", "unchallenged"]
+    assert [w.status.value for w in continued.appeals] == [
+        "unchallenged",
+        "upheld",
+        "unchallenged",
+        "unchallenged",
+    ]
