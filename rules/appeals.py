@@ -16,7 +16,7 @@ from rules.notices import queue_decision, queue_notice
 from rules.outcome import ForwardAppeal, ForwardDetermination, Outcome
 from rules.registry import handles
 from rules.rid import RidVersion
-from rules.scope_and_rid import new_rid_version
+from rules.scope_and_rid import mark_changed, new_rid_version
 from rules.tracking import deadline, refresh_deadlines, reopen
 from schemas import commands as c
 from schemas.base import Actor
@@ -27,7 +27,9 @@ from schemas.workflow_io import AppealOutcome
 
 @handles(c.AppealLodge)
 def appeal_lodge(state: ReleaseState, actor: Actor, cmd: c.AppealLodge, ctx: Context) -> Outcome:
-    reasons = limits.text(cmd.reasons, "appeal's reasons", limits.TEXT, flag="--reasons")
+    reasons = limits.text(
+        cmd.reasons, "appeal's reasons", limits.TEXT, flag="--reasons", plural=True
+    )
     window = _window(state, cmd.version, ctx)
     if len(window.appeals) >= limits.MAX_APPEALS:
         raise Refused("This appeal window holds too many appeals.")
@@ -68,6 +70,19 @@ def appeal_determine(
         if w.status is AppealStatus.REFERRED and cmd.version in (None, w.version)
     ]
     if not referred:
+        determined = [
+            w
+            for w in state.appeals
+            if w.status in (AppealStatus.UPHELD, AppealStatus.OVERTURNED)
+            and cmd.version in (None, w.version)
+        ]
+        if determined:
+            last = determined[-1]
+            on = f" on {last.determined_on.isoformat()}" if last.determined_on else ""
+            raise Refused(
+                f"The Authority already determined the appeal against RID {last.version}{on} "
+                f"(the approval was {last.status.value}); the determination is final."
+            )
         raise Refused(
             "No appeal has been referred to the Authority; appeals are referred when their window closes."
         )
@@ -122,6 +137,7 @@ def apply_appeal_outcome(
     new_rid_version(
         state, draft, ctx.today, "draft", f"Baseline {version} revoked by the Authority on appeal."
     )
+    mark_changed(state, ctx, f"baseline {version} revoked on appeal (draft {draft})")
     for key in (DeadlineKey.SCOPE_SYSTEM.value, DeadlineKey.SCOPE_DOCS.value):
         found = deadline(state, key)
         if (

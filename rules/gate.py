@@ -14,6 +14,8 @@ class GateFacts:
 
     release_type: ReleaseType
     rid_baselined: bool
+    rid_version: str = ""
+    rid_changes: list[str] = field(default_factory=list)  # since the last baseline
     criteria: list[tuple[str, CriterionStatus]] = field(default_factory=list)
     defects: DefectCounts | None = None
     tad_incorporated: bool = False
@@ -35,6 +37,11 @@ def go_no_go_gate(facts: GateFacts) -> list[str]:
     unmet: list[str] = []
     if not facts.rid_baselined:
         unmet.append("the Panel has not baselined the RID (rid baseline)")
+    elif facts.rid_changes:
+        unmet.append(
+            f"the RID as it stands (version {facts.rid_version}) is not baselined: "
+            f"{'; '.join(facts.rid_changes)} since the last baseline (rid baseline)"
+        )
     if facts.release_type is ReleaseType.DOCUMENTATION:
         if not facts.readiness_confirmed:
             unmet.append("SECAS has not confirmed readiness (readiness confirm)")

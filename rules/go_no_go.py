@@ -18,6 +18,7 @@ from rules.outcome import Outcome
 from rules.queries import gate, has_baseline, is_system, standing_vote
 from rules.registry import handles
 from rules.release_calendar import long_date
+from rules.scope_and_rid import mark_changed
 from rules.timetable import record_actual
 from rules.tracking import meet
 from schemas import commands as c
@@ -41,11 +42,14 @@ def criterion_define(
     text = limits.text(cmd.text, "criterion text", limits.TEXT, flag="--text")
     existing = next((x for x in state.criteria if x.key == key), None)
     if existing is not None:
+        if existing.text != text:
+            mark_changed(state, ctx, f"criterion {key} reworded")
         existing.text = text
         return Outcome(f"Criterion {key} reworded.")
     if len(state.criteria) >= limits.MAX_CRITERIA:
         raise Refused(f"A release holds at most {limits.MAX_CRITERIA} acceptance criteria.")
     state.criteria.append(Criterion(key=key, group=cmd.group, text=text))
+    mark_changed(state, ctx, f"criterion {key} added")
     return Outcome(f"Criterion {key} added ({cmd.group}).")
 
 
@@ -80,8 +84,17 @@ def criterion_set(state: ReleaseState, actor: Actor, cmd: c.CriterionSet, ctx: C
         cmd.evidence, "evidence reference", limits.REF, flag="--evidence", required=False
     )
     if cmd.status == "waived":
-        crit.reason = limits.text(cmd.reason, "reason", limits.TEXT, flag="--reason")
+        reason = limits.text(cmd.reason, "reason", limits.TEXT, flag="--reason")
+        decided = crit.status is not CriterionStatus.WAIVED or crit.reason != reason
+        crit.reason = reason
         crit.status = CriterionStatus.WAIVED
+        if ctx.careful_panel and decided:  # a waiver is a decision, mailed (SPEC 5.3)
+            queue_decision(
+                state,
+                ctx,
+                f"waive-criterion-{key}",
+                f"the Panel waived acceptance criterion {key} ({crit.reason})",
+            )
     else:
         if len(crit.evidence) >= limits.MAX_EVIDENCE:
             raise Refused(

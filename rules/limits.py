@@ -21,13 +21,27 @@ MAX_COUNT = 100_000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def text(value: str | None, what: str, limit: int, *, flag: str, required: bool = True) -> str:
-    """A cleaned text field: refused when empty (if required), too long, or with control bytes."""
+def text(
+    value: str | None,
+    what: str,
+    limit: int,
+    *,
+    flag: str,
+    required: bool = True,
+    plural: bool = False,
+) -> str:
+    """A cleaned text field: refused when empty (if required), too long, or with control bytes.
+
+    `plural` names a text that reads as many ("the appeal's reasons are missing").
+    """
     cleaned = (value or "").strip()
+    verb, them = ("are", "them") if plural else ("is", "it")
     if required and not cleaned:
-        raise Refused(f"The {what} is missing; give it with {flag}.")
+        raise Refused(f"The {what} {verb} missing; give {them} with {flag}.")
     if len(cleaned) > limit:
-        raise Refused(f"The {what} is {len(cleaned):,} characters long; the limit is {limit:,}.")
+        raise Refused(
+            f"The {what} {verb} {len(cleaned):,} characters long; the limit is {limit:,}."
+        )
     if _CONTROL.search(cleaned):
         raise Refused(f"The {what} contains control characters; use plain text.")
     return cleaned

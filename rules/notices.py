@@ -7,6 +7,7 @@ parties as a `decision`.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from rules.context import Context
@@ -14,6 +15,7 @@ from rules.deadlines import DeadlineKey
 from rules.errors import Refused
 from rules.guards import scoped_mod
 from rules.outcome import Outcome
+from rules.queries import is_live, notice_no_longer_owed
 from rules.registry import handles
 from rules.release_calendar import long_date
 from rules.tracking import deadline, meet
@@ -103,6 +105,23 @@ def notice_scope(state: ReleaseState) -> NoticeScope:
     )
 
 
+def stale_notice(state: ReleaseState, notice: str, today: date) -> str | None:
+    """Why a notice to Parties makes no sense any more, or None (SPEC sections 4 and 5.5): the
+    one-month notice of imminent go-live once go-live has passed, the 12- and 6-month notices of
+    scope and cut-off dates once the release is live. Their deadlines stay on the record."""
+    if not notice_no_longer_owed(state, NOTICE_DEADLINES[notice].value, today):
+        return None
+    if notice == "1m" and not is_live(state):
+        return (
+            f"The {NOTICE_WORDS[notice]} is no longer owed: go-live was on "
+            f"{long_date(state.go_live)}. Its deadline stays on the record as it stands."
+        )
+    return (
+        f"The {NOTICE_WORDS[notice]} is no longer owed: the {state.name} is live. Its "
+        "deadline stays on the record as it stands."
+    )
+
+
 @handles(c.NoticeSend)
 def notice_send(state: ReleaseState, actor: Actor, cmd: c.NoticeSend, ctx: Context) -> Outcome:
     if cmd.notice == "approval":
@@ -118,6 +137,10 @@ def notice_send(state: ReleaseState, actor: Actor, cmd: c.NoticeSend, ctx: Conte
     else:
         if cmd.mod:
             raise Refused(f"The {NOTICE_WORDS[cmd.notice]} covers the whole release; drop --mod.")
+        if ctx.careful_panel:
+            stale = stale_notice(state, cmd.notice, ctx.today)
+            if stale:
+                raise Refused(stale)
         key = NOTICE_DEADLINES[cmd.notice].value
         subject = f"{state.name}: {NOTICE_WORDS[cmd.notice]} (go-live {long_date(state.go_live)})"
     found = deadline(state, key)

@@ -49,6 +49,17 @@ def has_baseline(state: ReleaseState) -> bool:
     return any(e.kind == "baseline" and not e.revoked for e in state.rid_history)
 
 
+def notice_no_longer_owed(state: ReleaseState, key: str, today: date) -> bool:
+    """A notice to Parties that makes no sense any more (SPEC sections 4 and 5.5): the one-month
+    notice of imminent go-live once go-live has passed, the 12- and 6-month notices of scope and
+    cut-off dates once the release is live. Their deadlines stay on the record as they stand."""
+    if key == "notice_1m":
+        return is_live(state) or today > state.go_live
+    if key in ("notice_12m", "notice_6m"):
+        return is_live(state)
+    return False
+
+
 def rid_version(state: ReleaseState) -> RidVersion:
     return RidVersion.parse(state.rid_version)
 
@@ -81,6 +92,8 @@ def gate_facts(state: ReleaseState) -> GateFacts:
     return GateFacts(
         release_type=state.type,
         rid_baselined=has_baseline(state),
+        rid_version=state.rid_version,
+        rid_changes=list(state.rid_changes),
         criteria=[(c.key, c.status) for c in state.criteria],
         defects=state.defects,
         tad_incorporated=state.tad.incorporated_on is not None,
@@ -113,7 +126,12 @@ def owed(state: ReleaseState, today: date) -> list[Owed]:
         return []
     items: list[Owed] = []
     for d in state.deadlines:
-        if d.status in OPEN and d.due is not None and d.escalates:
+        if (
+            d.status in OPEN
+            and d.due is not None
+            and d.escalates
+            and not notice_no_longer_owed(state, d.key, today)
+        ):
             items += [Owed(role, d.what, d.due) for role in d.who]
     items += _waiting_steps(state, today, current)
     items.sort(key=lambda o: (o.due or date.max, o.role.value, o.action))

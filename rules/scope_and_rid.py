@@ -65,6 +65,23 @@ def new_rid_version(
     return entry
 
 
+# The changes since a baseline that status and the GO refusal list one by one; more are counted.
+MAX_CHANGES_LISTED = 10
+
+
+def mark_changed(state: ReleaseState, ctx: Context, what: str) -> None:
+    """Record a change to baselined RID content (SPEC section 5.1): until the Panel baselines
+    again, the RID is "changed since its baseline" and GO counts it as unmet."""
+    if not ctx.careful_panel or not has_baseline(state) or what in state.rid_changes:
+        return
+    changes = state.rid_changes
+    if len(changes) < MAX_CHANGES_LISTED:
+        changes.append(what)
+        return
+    more = int(changes[-1].split()[1]) + 1 if changes[-1].startswith("and ") else 1
+    changes[MAX_CHANGES_LISTED:] = [f"and {more} more change{'s' if more > 1 else ''}"]
+
+
 def _scope_cutoff(state: ReleaseState, system: bool) -> Deadline | None:
     return deadline(
         state, DeadlineKey.SCOPE_SYSTEM.value if system else DeadlineKey.SCOPE_DOCS.value
@@ -130,6 +147,7 @@ def mod_add(state: ReleaseState, actor: Actor, cmd: c.ModAdd, ctx: Context) -> O
         fall_back=cmd.fall_back,
     )
     state.modifications = [m for m in state.modifications if m.id != mod_id] + [mod]
+    mark_changed(state, ctx, f"{mod_id} added")
     status = f"approved on {cmd.approved_on.isoformat()}" if cmd.approved_on else "targeted"
     return Outcome(
         f"Added {mod_id} '{title}' ({'system-impacting' if cmd.system else 'documentation-only'}, {status})."
@@ -158,6 +176,7 @@ def mod_approve(state: ReleaseState, actor: Actor, cmd: c.ModApprove, ctx: Conte
         )
     mod.approved_on = not_future(cmd.on, "approval date", ctx)
     mod.status = ModStatus.APPROVED
+    mark_changed(state, ctx, f"{mod.id} approved")
     due = calendar_of(state).add(cmd.on, 1)
     return Outcome(
         f"{mod.id} approved on {cmd.on.isoformat()}; SECAS owes the approval notice by {due.isoformat()}."
@@ -170,6 +189,7 @@ def mod_remove(state: ReleaseState, actor: Actor, cmd: c.ModRemove, ctx: Context
     mod = scoped_mod(state, cmd.mod)
     mod.removed_reason = limits.text(cmd.reason, "reason", limits.TEXT, flag="--reason")
     mod.status = ModStatus.REMOVED
+    mark_changed(state, ctx, f"{mod.id} removed")
     return Outcome(
         f"Removed {mod.id} from the scope ({mod.removed_reason}); a re-baseline will record it."
     )
@@ -181,6 +201,7 @@ def rid_draft(state: ReleaseState, actor: Actor, cmd: c.RidDraft, ctx: Context) 
     note = limits.text(cmd.note, "note", limits.TEXT, flag="--note", required=False)
     version = RidVersion.parse(state.rid_version).next_draft()
     new_rid_version(state, version, ctx.today, "draft", note)
+    mark_changed(state, ctx, f"draft {version} issued")
     return Outcome(f"RID draft {version} issued.")
 
 
@@ -195,15 +216,15 @@ def rid_baseline(state: ReleaseState, actor: Actor, cmd: c.RidBaseline, ctx: Con
         )
     note = limits.text(cmd.note, "note", limits.TEXT, flag="--note", required=False)
     first = not has_baseline(state)
-    scope = cmd.scope or (
-        "documentation" if not is_system(state) else ("system" if first else "full")
-    )
+    scope = cmd.scope or _default_scope(state, first, ctx)
     if scope != "documentation" and not is_system(state):
         raise Refused(
             "A Documentation release's baseline covers documentation scope only (--scope documentation)."
         )
     version = RidVersion.parse(state.rid_version).next_baseline()
     new_rid_version(state, version, published, "baseline", note, scope)
+    if ctx.careful_panel:
+        state.rid_changes = []
     met = []
     if scope in ("system", "full") and meet(state, DeadlineKey.SCOPE_SYSTEM.value, published):
         met.append("scope_system")
@@ -226,6 +247,23 @@ def rid_baseline(state: ReleaseState, actor: Actor, cmd: c.RidBaseline, ctx: Con
     )
 
 
+def _default_scope(state: ReleaseState, first: bool, ctx: Context) -> str:
+    """What a baseline covers when the Panel does not say (`--scope`).
+
+    A Documentation release's baselines cover documentation scope. A System release's first
+    baseline covers the system scope, unless its RID already holds documentation-only
+    modifications: then it covers both and meets `scope_docs` too (SPEC section 5.1). Later
+    baselines cover the full scope. The Panel may still say `--scope system` to baseline the
+    system scope alone, as June 2020's 1.0 did.
+    """
+    if not is_system(state):
+        return "documentation"
+    docs_only = any(not m.system and m.status is not ModStatus.REMOVED for m in state.modifications)
+    if first and not (ctx.careful_panel and docs_only):
+        return "system"
+    return "full"
+
+
 @handles(c.TimetableSet)
 def timetable_set(state: ReleaseState, actor: Actor, cmd: c.TimetableSet, ctx: Context) -> Outcome:
     not_frozen(state, "change the timetable")
@@ -241,5 +279,7 @@ def timetable_set(state: ReleaseState, actor: Actor, cmd: c.TimetableSet, ctx: C
             "Authority approves (redate request, redate approve)."
         )
     date_in_calendar(state, cmd.on, "planned date")
+    if state.timetable.get(ev.key) != cmd.on:
+        mark_changed(state, ctx, f"'{ev.label}' planned for {cmd.on.isoformat()}")
     state.timetable[ev.key] = cmd.on
     return Outcome(f"Planned '{ev.label}' for {long_date(cmd.on)}.")

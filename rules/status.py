@@ -96,6 +96,8 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
             version=state.rid_version,
             frozen=state.rid_frozen_on is not None,
             frozen_on=state.rid_frozen_on,
+            changed_since_baseline=bool(state.rid_changes),
+            changes_since_baseline=state.rid_changes,
             history=state.rid_history,
         ),
         deadlines=[

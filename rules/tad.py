@@ -14,7 +14,7 @@ from rules.guards import date_in_calendar, not_frozen, system_only
 from rules.outcome import Outcome
 from rules.registry import handles
 from rules.rid import RidVersion
-from rules.scope_and_rid import new_rid_version
+from rules.scope_and_rid import mark_changed, new_rid_version
 from rules.timetable import record_actual
 from rules.tracking import meet
 from schemas import commands as c
@@ -137,6 +137,7 @@ def tad_incorporate(
     tad.incorporated_on = ctx.today
     version = RidVersion.parse(state.rid_version).next_draft()
     new_rid_version(state, version, ctx.today, "draft", "TAD incorporated as Annex A.")
+    mark_changed(state, ctx, f"the TAD incorporated as draft {version}")
     met = meet(state, DeadlineKey.TAD_FINAL.value, ctx.today)
     record_actual(state, "tad_incorporate", ctx.today)
     return Outcome(

@@ -38,6 +38,12 @@ def phase_start(state: ReleaseState, actor: Actor, cmd: c.PhaseStart, ctx: Conte
             raise Refused(
                 "UIT starts after SIT: the DCC has not submitted the SIT Completion Report (sit report)."
             )
+        if ctx.careful_panel and ctx.today < test.planned_start:
+            raise Refused(
+                f"The UIT window is planned to open on {test.planned_start.isoformat()}; UIT "
+                "cannot start before it. To start earlier, the DCC re-plans the window first "
+                "(uit plan --start DATE --end DATE), which moves the regression deadlines too."
+            )
     if cmd.planned_end is not None:
         if cmd.planned_end < ctx.today:
             raise Refused(f"The planned end {cmd.planned_end} is before today ({ctx.today}).")

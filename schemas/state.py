@@ -388,6 +388,9 @@ class ReleaseState(ReleaseFacts, TestingRecord):
     rid_version: str = "0.0"
     rid_history: list[RidEntry] = Field(default_factory=list)
     rid_frozen_on: date | None = None
+    # What changed in the RID's baselined content since its last baseline (SPEC section 5.1):
+    # while any, the RID stands "changed since its baseline" and GO waits for a new baseline.
+    rid_changes: list[str] = Field(default_factory=list)
     deadlines: list[Deadline] = Field(default_factory=list)
     defects: Defects | None = None
     costs: Costs = Field(default_factory=Costs)

@@ -28,6 +28,10 @@ class RidStatus(Model):
     version: str
     frozen: bool
     frozen_on: date | None = None
+    # Content changed since the last baseline (a draft version, or a change marked on it):
+    # the Panel must baseline the RID as it stands before GO.
+    changed_since_baseline: bool = False
+    changes_since_baseline: list[str] = Field(default_factory=list)
     history: list[RidEntry] = Field(default_factory=list)
 
 

@@ -112,7 +112,10 @@ def scope_steps() -> list[Step]:
         steps.append(Step(at(history["0.3"].on, 9), SECAS, c.TimetableSet(event=key, on=row.on)))
     steps.append(Step(at(history["0.3"].on, 9), DCC, c.CostsQuote(total=rid_quoted_total())))
     steps.append(Step(at(history["0.3"].on), SECAS, c.RidDraft(note=history["0.3"].note)))
-    steps.append(Step(at(history["1.0"].on), PANEL, c.RidBaseline(note=history["1.0"].note)))
+    # 1.0 covered the system scope alone (its note says so); 2.0 added the documentation scope.
+    steps.append(
+        Step(at(history["1.0"].on), PANEL, c.RidBaseline(note=history["1.0"].note, scope="system"))
+    )
     steps.append(Step(at(date(2019, 10, 14)), SECAS, c.NoticeSend(notice="12m")))  # assumed: late
     steps.append(Step(at(history["1.1"].on), SECAS, c.RidDraft(note=history["1.1"].note)))
     steps.append(Step(at(history["2.0"].on), PANEL, c.RidBaseline(note=history["2.0"].note)))
@@ -173,6 +176,13 @@ def testing_steps() -> list[Step]:
             at(date(2020, 4, 22)),
             TAG,
             c.PhaseRecommend(kind="sit_recommend", approve=True, comments="SIT exit criteria met."),
+        ),
+        # assumed: the Panel baselines the RID with the TAD (draft 3.1) at its next meeting, as
+        # GO needs the RID as it stands baselined.
+        Step(
+            at(date(2020, 4, 24), 9),
+            PANEL,
+            c.RidBaseline(note="Baselined with the TAD incorporated as Annex A."),
         ),
         Step(at(date(2020, 4, 24)), PANEL, c.PhaseApprove(kind="sit_approve")),
         Step(at(date(2020, 4, 27)), DCC, c.PhaseStart(kind="uit_start")),

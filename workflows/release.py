@@ -80,6 +80,10 @@ APPEAL_TRUTH = "appeal-windows-decided-by-the-release"
 FREEZE_TRUTH = "freezes-read-from-the-panel"
 # Continue-as-new for size counts what a run has grown by, never what it started with.
 GROWTH_NOT_SIZE = "continue-as-new-on-growth"
+# The rules a careful Panel would want (issue 15): stricter GO, changes since a baseline,
+# waivers mailed, stale notices and early UIT starts refused. Runs recorded before them keep
+# the rules they were recorded with.
+CAREFUL_PANEL = "careful-panel-rules"
 UNDELIVERABLE = "Undeliverable"
 # A run never continues as new for size before this many events, whatever its size.
 MIN_EVENTS_BEFORE_CONTINUING = 100
@@ -167,6 +171,7 @@ class ReleaseWorkflow:
         self._freeze_claims: list[RawValue] = []  # what freezes signals said, to audit the false
         self._start_bytes = 0
         self._growth_not_size = False
+        self._careful_panel: bool | None = None
 
     # -- behaviour that changed under running releases ---------------------------------------
 
@@ -178,13 +183,24 @@ class ReleaseWorkflow:
     def _freeze_truth(self) -> bool:
         return workflow.patched(FREEZE_TRUTH)
 
+    def _careful(self) -> bool:
+        """Whether this run applies the careful Panel's rules (decided once per run).
+
+        A validator may not patch; it only runs live, where an undecided patch would be on.
+        """
+        if self._careful_panel is None:
+            if workflow.unsafe.is_read_only():
+                return True
+            self._careful_panel = workflow.patched(CAREFUL_PANEL)
+        return self._careful_panel
+
     # -- the business clock ------------------------------------------------------------------
 
     def _now(self) -> datetime:
         return workflow.now() + self._offset
 
     def _ctx(self) -> Context:
-        return Context(self._now())
+        return Context(self._now(), careful_panel=self._careful())
 
     # -- the main loop -------------------------------------------------------------------------
 
@@ -217,7 +233,7 @@ class ReleaseWorkflow:
         while True:
             now = self._now()
             if self._appeal_truth:
-                appeals.close_due_windows(self._state, Context(now))
+                appeals.close_due_windows(self._state, self._ctx())
             # Reminders and escalations join the audit trail; releases that started before this
             # change keep the old behaviour when they replay.
             tick(self._state, now, audit_sends=workflow.patched(AUDIT_SENDS))

@@ -146,7 +146,10 @@ def test_a_modification_after_the_system_cut_off_needs_the_panels_rationale() ->
             c.AppealLodge(reasons="unfair"),
             "No appeal window is open: the Panel has not baselined the RID.",
         ),
-        (c.AppealLodge(reasons="   "), "The appeal's reasons is missing; give it with --reasons."),
+        (
+            c.AppealLodge(reasons="   "),
+            "The appeal's reasons are missing; give them with --reasons.",
+        ),
         (c.AppealDetermine(upheld=True), "No appeal has been referred to the Authority"),
         (
             c.RedateApprove(),
@@ -497,15 +500,17 @@ def test_a_documentation_release_goes_live_on_secas_confirmation_and_closes_afte
         c.CriterionDefine(key="panel-1", text="SEC text reviewed by legal"),
     )
     act(state, at(D(2020, 2, 1)), SECAS, c.ReadinessConfirm())
-    assert "acceptance criterion panel-1 is neither met nor waived" in refused(
-        state, at(D(2020, 2, 10)), PANEL, c.VoteCast(go=True)
-    )
+    no_go = refused(state, at(D(2020, 2, 10)), PANEL, c.VoteCast(go=True))
+    assert "acceptance criterion panel-1 is neither met nor waived" in no_go
+    # The criterion was defined after the baseline: the RID as it stands needs baselining.
+    assert "criterion panel-1 added since the last baseline (rid baseline)" in no_go
     act(
         state,
         at(D(2020, 2, 10)),
         PANEL,
         c.CriterionSet(key="panel-1", status="waived", reason="Legal review not needed"),
     )
+    act(state, at(D(2020, 2, 10)), PANEL, c.RidBaseline())
     act(state, at(D(2020, 2, 10)), PANEL, c.VoteCast(go=True))
     assert "Go-live is on 2020-02-27" in refused(
         state, at(D(2020, 2, 26)), SECAS, c.GoLiveConfirm(what="sec_updated")

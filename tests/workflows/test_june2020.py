@@ -108,13 +108,16 @@ async def test_june_2020_runs_from_scope_to_closing_with_its_late_deadlines(
     assert level[2] == ["SECAS", "PANEL_CHAIR", "DCC", "PANEL"]
     assert level[3] == ["SECAS", "PANEL_CHAIR", "DCC", "PANEL", "TAG", "OPSG"]
 
-    # Appeals: 1.0 and 3.0 unchallenged; the appeal against 2.0 was referred and upheld.
+    # Appeals: 1.0, 3.0 and 4.0 unchallenged; the appeal against 2.0 was referred and upheld.
     assert [(w.version, w.status.value) for w in status.appeals] == [
         ("1.0", "unchallenged"),
         ("2.0", "upheld"),
         ("3.0", "unchallenged"),
+        ("4.0", "unchallenged"),
     ]
-    assert status.rid.version == "3.1"
+    # GO needs the RID as it stands baselined: 4.0 holds the TAD incorporated as draft 3.1.
+    assert status.rid.version == "4.0"
+    assert not status.rid.changed_since_baseline
     assert status.rid.frozen
     assert [e.version for e in status.rid.history] == [
         "0.1",
@@ -125,6 +128,7 @@ async def test_june_2020_runs_from_scope_to_closing_with_its_late_deadlines(
         "2.0",
         "3.0",
         "3.1",
+        "4.0",
     ]
     assert status.phase == "CLOSED"
     assert status.closed_on == date(2020, 9, 10)

@@ -45,7 +45,7 @@ async def test_rehearsing_june_2020_reports_its_lapses_escalations_and_the_refus
     assert report.status.phase == "CLOSED"
     assert report.refused == [
         {
-            "step": 70,
+            "step": 71,
             "do": "vote 2020-06 go",
             "error": "GO is refused: 2 item(s) unmet: 1 Severity 1 defect is open; acceptance criterion "
             "test-5 is neither met nor waived. Meet or waive them, or vote no-go with a reason.",

@@ -60,7 +60,7 @@ async def test_a_refused_update_says_why_and_changes_nothing(env: WorkflowEnviro
             (
                 PARTY,
                 c.AppealLodge(reasons=""),
-                "The appeal's reasons is missing; give it with --reasons.",
+                "The appeal's reasons are missing; give them with --reasons.",
             ),
             (
                 PANEL,
@@ -186,4 +186,9 @@ async def test_a_long_release_continues_as_new_and_loses_nothing(env: WorkflowEn
     assert continued.runs >= whole.runs + 2
     # Deadlines, escalations, audit, appeals and notices all came through every run.
     assert comparable(continued) == comparable(whole)
-    assert [w.status.value for w in continued.appeals] == ["unchallenged", "upheld", "unchallenged"]
+    assert [w.status.value for w in continued.appeals] == [
+        "unchallenged",
+        "upheld",
+        "unchallenged",
+        "unchallenged",
+    ]
