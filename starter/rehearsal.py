@@ -155,14 +155,17 @@ class Rehearsal:
 
     async def terminate_all(self) -> None:
         """Stop every workflow the rehearsal started (releases, their appeal windows, the Panel)."""
-        ids = [self.deployment.panel_id]
+        # Children before their parents, and the Panel last: the test server leaks its time lock
+        # when a child ends after its parent has closed.
+        windows: list[str] = []
         for release_id in self.release_ids:
-            ids.append(release_workflow_id(release_id))
             try:
                 state = await self.deployment.state(release_id)
-                ids += [w.workflow_id for w in state.appeals]
+                windows += [w.workflow_id for w in state.appeals]
             except Exception:
                 pass
+        releases = [release_workflow_id(r) for r in self.release_ids]
+        ids = [*windows, *releases, self.deployment.panel_id]
         for workflow_id in ids:
             await self._let_activities_finish(workflow_id)
         for workflow_id in ids:
