@@ -78,6 +78,10 @@ RECORD_LOCALLY = "record-release-as-local-activity"
 # freezes from the Panel workflow. Runs started before this change keep the old way.
 APPEAL_TRUTH = "appeal-windows-decided-by-the-release"
 FREEZE_TRUTH = "freezes-read-from-the-panel"
+# The escalation ladder has a top (levels repeat there), and after an at-once level 1 the next
+# level follows a step of Working Days later (SPEC section 4): it changes the timers and notices
+# of a running release, so runs started before it keep the old schedule.
+LADDER = "escalation-ladder-top"
 # Continue-as-new for size counts what a run has grown by, never what it started with.
 GROWTH_NOT_SIZE = "continue-as-new-on-growth"
 UNDELIVERABLE = "Undeliverable"
@@ -147,6 +151,7 @@ class ReleaseWorkflow:
                 freezes=create.freezes,
                 policy=create.policy,
                 audit_sends=workflow.patched(AUDIT_SENDS),
+                ladder=workflow.patched(LADDER),
             )
         else:
             raise ApplicationError(
@@ -177,6 +182,10 @@ class ReleaseWorkflow:
     @property
     def _freeze_truth(self) -> bool:
         return workflow.patched(FREEZE_TRUTH)
+
+    @property
+    def _ladder(self) -> bool:
+        return workflow.patched(LADDER)
 
     # -- the business clock ------------------------------------------------------------------
 
@@ -220,13 +229,13 @@ class ReleaseWorkflow:
                 appeals.close_due_windows(self._state, Context(now))
             # Reminders and escalations join the audit trail; releases that started before this
             # change keep the old behaviour when they replay.
-            tick(self._state, now, audit_sends=workflow.patched(AUDIT_SENDS))
+            tick(self._state, now, audit_sends=workflow.patched(AUDIT_SENDS), ladder=self._ladder)
             self._sync_search_attributes(now)
             if is_ended(self._state):
                 return
             if self._should_continue_as_new():
                 await self._continue_as_new(*loops)
-            wake = next_wake(self._state, now)
+            wake = next_wake(self._state, now, ladder=self._ladder)
             if wake is not None:
                 self._set_alarm(wake, "next deadline event")
             self._dirty = False
