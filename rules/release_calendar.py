@@ -38,7 +38,9 @@ SCHEDULE: dict[int, tuple[str, ReleaseType]] = {
 }
 
 _THURSDAY = 3
-_ID = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+# An ad hoc id may carry a letter: the second release going live on the same day is `-b`.
+_ID = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2})(?:-([b-z]))?)?$")
+SAME_DAY_LETTERS = "bcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,21 @@ def release_name(go_live: date) -> str:
 def release_id(go_live: date, *, ad_hoc: bool = False) -> str:
     """`2020-06` for a scheduled release, `2020-03-12` for an ad hoc one."""
     return go_live.isoformat() if ad_hoc else go_live.strftime("%Y-%m")
+
+
+def same_day_ids(plan: ReleasePlan) -> list[ReleasePlan]:
+    """The plan and, for an ad hoc release, the ids it may take if its day's id is taken.
+
+    Two ad hoc releases may go live on the same day: the first is `2026-11-30`, the second
+    `2026-11-30-b`, then `-c`, ... A scheduled id, or an ad hoc id given with its letter, is the
+    one id asked for.
+    """
+    if not plan.ad_hoc or len(plan.id) != len("YYYY-MM-DD"):
+        return [plan]
+    return [plan] + [
+        ReleasePlan(f"{plan.id}-{letter}", plan.name, plan.type, plan.go_live, ad_hoc=True)
+        for letter in SAME_DAY_LETTERS
+    ]
 
 
 def scope_cutoffs(
@@ -230,15 +247,15 @@ def _plan_ad_hoc(
     cal: WorkingDayCalendar,
 ) -> ReleasePlan:
     try:
-        day = date.fromisoformat(rid)
+        day = date.fromisoformat(rid[: len("YYYY-MM-DD")])
     except ValueError:
         raise Refused(
             f"{rid!r} is not a real date, so it cannot be an ad hoc release id."
         ) from None
     if go_live is not None and go_live != day:
         raise Refused(
-            f"An ad hoc release's id is its go-live day: {rid} goes live on {rid}, not "
-            f"{go_live.isoformat()}."
+            f"An ad hoc release's id is its go-live day: {rid} goes live on "
+            f"{day.isoformat()}, not {go_live.isoformat()}."
         )
     if release_type is None:
         raise Refused("An ad hoc release needs its type: --type system or --type documentation.")

@@ -85,6 +85,11 @@ class CreateOp:
         lines = [
             f"Created {status.name} ({status.id}), {status.type}, go-live {status.go_live.isoformat()}."
         ]
+        if status.id != self.release_id.strip():
+            lines[0] += (
+                f" {self.release_id.strip()} was taken by another release going live that day, "
+                f"so this one is {status.id}."
+            )
         lines += [
             f"  {d.key:<26} {d.due.isoformat() if d.due else '':<10}  {d.status}" for d in due
         ]

@@ -13,6 +13,7 @@ from rules.clock import london
 from rules.errors import Refused
 from schemas import commands as c
 from schemas.status import ReleaseStatus
+from schemas.vocabulary import ReleaseType
 from starter.rehearsal import Rehearsal
 from tests.june2020 import CREATED, DCC, PANEL, PARTY, RELEASE, SECAS, all_steps
 from tests.workflows.helpers import run_steps
@@ -114,6 +115,26 @@ async def test_a_release_is_never_created_twice(env: WorkflowEnvironment) -> Non
             await created(r)
         with pytest.raises(Refused, match="There is no release '2020-11'"):
             await r.deployment.status("2020-11")
+
+
+async def test_a_second_ad_hoc_release_on_the_same_day_takes_the_next_letter(
+    env: WorkflowEnvironment,
+) -> None:
+    day = "2019-10-17"  # a Thursday no other test creates a release on
+
+    async def ad_hoc() -> ReleaseStatus:
+        status = await r.deployment.create_release(
+            day, actor=SECAS, go_live=None, release_type=ReleaseType.SYSTEM, ad_hoc=True
+        )
+        r.release_ids.append(status.id)
+        return status
+
+    async with Rehearsal(env, CREATED) as r:
+        assert (await ad_hoc()).id == day
+        second = await ad_hoc()
+        assert (second.id, second.go_live, second.ad_hoc) == (f"{day}-b", date(2019, 10, 17), True)
+        assert (await ad_hoc()).id == f"{day}-c"
+        assert (await r.deployment.status(f"{day}-b")).id == f"{day}-b"
 
 
 async def test_a_panel_freeze_reaches_every_open_release_and_bars_go_live_dates(
