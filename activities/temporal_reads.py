@@ -8,17 +8,21 @@ Temporal says of a release's workflow (is it running, is it a release at all).
 from __future__ import annotations
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowExecutionStatus
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.records import ReleaseRegister
+from schemas.status import ReleaseStatus
 from schemas.workflow_io import (
     DescribeRequest,
     FreezeSync,
+    GoLives,
+    GoLivesRequest,
     OperatorFinding,
     PanelFreezesRequest,
     PanelView,
     ReconcileResult,
+    ReleaseGoLive,
     ReleaseRunState,
     release_workflow_id,
 )
@@ -43,6 +47,25 @@ class TemporalReads:
                 return None
             raise
         return FreezeSync(freezes=view.freezes)
+
+    @activity.defn(name="read_go_lives")
+    async def read_go_lives(self, request: GoLivesRequest) -> GoLives:
+        """Each open release's go-live, as the release answers its own `status` query.
+
+        A release that does not answer (gone, ended, or not a release) is left out: the Panel
+        names only what a release says of itself, never what a message claimed.
+        """
+        found: list[ReleaseGoLive] = []
+        for workflow_id in request.workflow_ids:
+            handle = self._client.get_workflow_handle(workflow_id)
+            try:
+                status = await handle.query("status", result_type=ReleaseStatus)
+            except (RPCError, WorkflowQueryFailedError):
+                continue
+            if status.phase in ("CLOSED", "CANCELLED"):
+                continue
+            found.append(ReleaseGoLive(release_id=status.id, go_live=status.go_live))
+        return GoLives(releases=found)
 
     @activity.defn(name="describe_release")
     async def describe_release(self, request: DescribeRequest) -> ReleaseRunState:

@@ -145,6 +145,21 @@ def freeze_containing(day: date, freezes: list[Freeze]) -> Freeze | None:
     return next((f for f in freezes if f.start <= day <= f.end), None)
 
 
+def inside_freeze(freeze: Freeze, go_lives: list[tuple[str, date]]) -> str | None:
+    """Which releases go live inside `freeze`, as `freeze add` says it (None: none do).
+
+    "2027-06 (go-live 24 June 2027) falls inside it", or "A (...) and B (...) fall inside it".
+    """
+    inside = sorted(
+        (release_id, day) for release_id, day in go_lives if freeze.start <= day <= freeze.end
+    )
+    if not inside:
+        return None
+    named = [f"{release_id} (go-live {long_date(day)})" for release_id, day in inside]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return f"{listed} {'falls' if len(named) == 1 else 'fall'} inside it"
+
+
 def check_go_live(day: date, freezes: list[Freeze], cal: WorkingDayCalendar, today: date) -> None:
     """Refuse a go-live date that is past, not a Working Day, or inside a change freeze."""
     if day < today:

@@ -166,6 +166,25 @@ class DescribeRequest(Model):
     workflow_id: str
 
 
+class GoLivesRequest(Model):
+    """The `read_go_lives` activity's argument: the releases' workflow ids."""
+
+    workflow_ids: list[str]
+
+
+class ReleaseGoLive(Model):
+    """A release's go-live as the release itself answers (its `status` query)."""
+
+    release_id: str
+    go_live: date
+
+
+class GoLives(Model):
+    """The `read_go_lives` activity's answer: the open releases that answered."""
+
+    releases: list[ReleaseGoLive] = Field(default_factory=list)
+
+
 class ReleaseRunState(Model):
     """What Temporal says of a release's workflow (the `describe_release` activity's answer)."""
 

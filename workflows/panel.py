@@ -13,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from rules import limits
     from rules.errors import Refused
     from rules.permissions import check_usage
-    from rules.release_calendar import check_freeze, long_date
+    from rules.release_calendar import check_freeze, inside_freeze, long_date
     from schemas.commands import FREEZE_ADD
     from schemas.state import AuditEntry, Freeze, Notice
     from schemas.text import excerpt
@@ -21,6 +21,8 @@ with workflow.unsafe.imports_passed_through():
         DescribeRequest,
         FreezeRequest,
         FreezeSync,
+        GoLives,
+        GoLivesRequest,
         NoticeReceipt,
         NoticeRequest,
         OperatorFinding,
@@ -37,14 +39,18 @@ RELEASE_PREFIX = "release/"
 # Registrations are hints checked against Temporal (is it a running release?), and a daily
 # sweep reconciles the register with what Temporal holds. Runs from before keep the old way.
 VERIFY = "panel-verifies-registrations"
+# `freeze add` reads each open release's go-live (from the release) to name those inside.
+NAME_INSIDE = "freeze-names-releases-inside"
 
 
 @workflow.defn
 class PanelWorkflow:
     """The one long-lived Panel workflow (id `sec-release/panel`).
 
-    It records change freezes (`freeze_add` update, PANEL only) and knows the open releases
-    (signals `register` / `unregister` from each release). Whenever the freezes change, and to
+    It records change freezes (`freeze_add` update, PANEL only; its answer names the open
+    releases whose go-live falls inside the new freeze, each read from the release itself by
+    the `read_go_lives` activity) and knows the open releases (signals `register` /
+    `unregister` from each release). Whenever the freezes change, and to
     each release that registers, it signals `freezes`, so every release's validators know every
     freeze without I/O. Query `view` (`PanelView`).
 
@@ -234,10 +240,34 @@ class PanelWorkflow:
         detail = f"{freeze.start.isoformat()} to {freeze.end.isoformat()}: {freeze.reason}"
         self._note(str(request.actor), "freeze add", detail)
         self._outbox += [w for w in self._releases.values() if w not in self._outbox]
-        return (
+        told = (
             f"Change freeze from {long_date(freeze.start)} to {long_date(freeze.end)} recorded; "
-            f"{len(self._releases)} open release(s) told."
+            f"{len(self._releases)} open release(s) told"
         )
+        if workflow.patched(NAME_INSIDE):
+            inside = await self._releases_inside(freeze)
+            if inside:
+                return f"{told}; {inside}."
+        return f"{told}."
+
+    async def _releases_inside(self, freeze: Freeze) -> str | None:
+        """The open releases whose go-live (as each release says) falls inside `freeze`."""
+        if not self._releases:
+            return None
+        try:
+            answer: GoLives = await workflow.execute_activity(
+                "read_go_lives",
+                GoLivesRequest(workflow_ids=sorted(self._releases.values())),
+                result_type=GoLives,
+                start_to_close_timeout=timedelta(minutes=1),
+                retry_policy=RetryPolicy(maximum_attempts=3),
+            )
+        except ActivityError as exc:
+            workflow.logger.warning("could not read the releases' go-live dates: %s", exc)
+            return "the releases' go-live dates could not be read, so none is named"
+        known = set(self._releases)
+        go_lives = [(r.release_id, r.go_live) for r in answer.releases if r.release_id in known]
+        return inside_freeze(freeze, go_lives)
 
     @freeze_add.validator
     def validate_freeze_add(self, request: FreezeRequest) -> None:

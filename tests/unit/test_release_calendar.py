@@ -10,6 +10,7 @@ from rules.errors import Refused
 from rules.release_calendar import (
     check_freeze,
     check_go_live,
+    inside_freeze,
     long_date,
     plan_release,
     release_id,
@@ -164,3 +165,21 @@ def test_a_freeze_needs_ordered_dates_and_a_reason() -> None:
     with pytest.raises(Refused, match="needs a reason"):
         check_freeze(date(2020, 6, 1), date(2020, 6, 2), "  ")
     assert check_freeze(date(2020, 6, 1), date(2020, 6, 2), " x ").reason == "x"
+
+
+def test_freeze_add_names_the_releases_whose_go_live_falls_inside() -> None:
+    freeze = Freeze(start=date(2027, 6, 1), end=date(2027, 6, 30), reason="migration")
+    assert inside_freeze(freeze, [("2027-11", date(2027, 11, 4))]) is None
+    assert (
+        inside_freeze(freeze, [("2027-11", date(2027, 11, 4)), ("2027-06", date(2027, 6, 24))])
+        == "2027-06 (go-live 24 June 2027) falls inside it"
+    )
+    both = [
+        ("2027-06-30", date(2027, 6, 30)),
+        ("2027-06", date(2027, 6, 24)),
+        ("x", date(2027, 6, 1)),
+    ]
+    assert inside_freeze(freeze, both) == (
+        "2027-06 (go-live 24 June 2027), 2027-06-30 (go-live 30 June 2027) and x (go-live "
+        "1 June 2027) fall inside it"
+    )
