@@ -8,11 +8,11 @@ Temporal says of a release's workflow (is it running, is it a release at all).
 from __future__ import annotations
 
 from temporalio import activity
-from temporalio.client import Client, WorkflowExecutionStatus, WorkflowQueryFailedError
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.records import ReleaseRegister
-from schemas.status import ReleaseStatus
+from rules.clock import LONDON
 from schemas.workflow_io import (
     DescribeRequest,
     FreezeSync,
@@ -26,8 +26,10 @@ from schemas.workflow_io import (
     ReleaseRunState,
     release_workflow_id,
 )
+from workflows import search
 
 RELEASE_WORKFLOW_TYPE = "ReleaseWorkflow"
+RELEASE_PREFIX = "release/"
 
 
 class TemporalReads:
@@ -50,21 +52,34 @@ class TemporalReads:
 
     @activity.defn(name="read_go_lives")
     async def read_go_lives(self, request: GoLivesRequest) -> GoLives:
-        """Each open release's go-live, as the release answers its own `status` query.
+        """Each running release's go-live, as the release itself keeps it (`SecGoLive`).
 
-        A release that does not answer (gone, ended, or not a release) is left out: the Panel
-        names only what a release says of itself, never what a message claimed.
+        The search attribute is set only by the release's own workflow (and kept current on a
+        re-date), so the Panel names what a release says of itself, never what a message
+        claimed. A workflow that is not a running release, or has no go-live yet, is left out.
+        It describes rather than queries, so no release's worker is asked for anything.
         """
         found: list[ReleaseGoLive] = []
         for workflow_id in request.workflow_ids:
-            handle = self._client.get_workflow_handle(workflow_id)
             try:
-                status = await handle.query("status", result_type=ReleaseStatus)
-            except (RPCError, WorkflowQueryFailedError):
+                run = await self._client.get_workflow_handle(workflow_id).describe()
+            except RPCError as exc:
+                if exc.status == RPCStatusCode.NOT_FOUND:
+                    continue
+                raise
+            go_live = run.typed_search_attributes.get(search.GO_LIVE)
+            if (
+                run.workflow_type != RELEASE_WORKFLOW_TYPE
+                or run.status != WorkflowExecutionStatus.RUNNING
+                or go_live is None
+            ):
                 continue
-            if status.phase in ("CLOSED", "CANCELLED"):
-                continue
-            found.append(ReleaseGoLive(release_id=status.id, go_live=status.go_live))
+            found.append(
+                ReleaseGoLive(
+                    release_id=workflow_id.removeprefix(RELEASE_PREFIX),
+                    go_live=go_live.astimezone(LONDON).date(),
+                )
+            )
         return GoLives(releases=found)
 
     @activity.defn(name="describe_release")

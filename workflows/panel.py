@@ -48,8 +48,8 @@ class PanelWorkflow:
     """The one long-lived Panel workflow (id `sec-release/panel`).
 
     It records change freezes (`freeze_add` update, PANEL only; its answer names the open
-    releases whose go-live falls inside the new freeze, each read from the release itself by
-    the `read_go_lives` activity) and knows the open releases (signals `register` /
+    releases whose go-live falls inside the new freeze, as each release keeps it in its own
+    `SecGoLive` search attribute, read by the `read_go_lives` activity) and knows the open releases (signals `register` /
     `unregister` from each release). Whenever the freezes change, and to
     each release that registers, it signals `freezes`, so every release's validators know every
     freeze without I/O. Query `view` (`PanelView`).
