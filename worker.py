@@ -44,7 +44,6 @@ def activities_for(client: Client, *, sender: NoticeSender, register: ReleaseReg
         records.record_release,
         reads.read_panel_freezes,
         reads.describe_release,
-        reads.read_go_lives,
         reconciliation.reconcile_register,
     ]
 

@@ -7,6 +7,8 @@ Temporal says of a release's workflow (is it running, is it a release at all).
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
@@ -16,20 +18,16 @@ from rules.clock import LONDON
 from schemas.workflow_io import (
     DescribeRequest,
     FreezeSync,
-    GoLives,
-    GoLivesRequest,
     OperatorFinding,
     PanelFreezesRequest,
     PanelView,
     ReconcileResult,
-    ReleaseGoLive,
     ReleaseRunState,
     release_workflow_id,
 )
 from workflows import search
 
 RELEASE_WORKFLOW_TYPE = "ReleaseWorkflow"
-RELEASE_PREFIX = "release/"
 
 
 class TemporalReads:
@@ -50,38 +48,6 @@ class TemporalReads:
             raise
         return FreezeSync(freezes=view.freezes)
 
-    @activity.defn(name="read_go_lives")
-    async def read_go_lives(self, request: GoLivesRequest) -> GoLives:
-        """Each running release's go-live, as the release itself keeps it (`SecGoLive`).
-
-        The search attribute is set only by the release's own workflow (and kept current on a
-        re-date), so the Panel names what a release says of itself, never what a message
-        claimed. A workflow that is not a running release, or has no go-live yet, is left out.
-        It describes rather than queries, so no release's worker is asked for anything.
-        """
-        found: list[ReleaseGoLive] = []
-        for workflow_id in request.workflow_ids:
-            try:
-                run = await self._client.get_workflow_handle(workflow_id).describe()
-            except RPCError as exc:
-                if exc.status == RPCStatusCode.NOT_FOUND:
-                    continue
-                raise
-            go_live = run.typed_search_attributes.get(search.GO_LIVE)
-            if (
-                run.workflow_type != RELEASE_WORKFLOW_TYPE
-                or run.status != WorkflowExecutionStatus.RUNNING
-                or go_live is None
-            ):
-                continue
-            found.append(
-                ReleaseGoLive(
-                    release_id=workflow_id.removeprefix(RELEASE_PREFIX),
-                    go_live=go_live.astimezone(LONDON).date(),
-                )
-            )
-        return GoLives(releases=found)
-
     @activity.defn(name="describe_release")
     async def describe_release(self, request: DescribeRequest) -> ReleaseRunState:
         """Whether `workflow_id` is a release's workflow, and whether it is running."""
@@ -99,7 +65,13 @@ class TemporalReads:
             running=status == WorkflowExecutionStatus.RUNNING,
             status=status.name if status is not None else "",
             closed_at=found.close_time,
+            go_live=_go_live(found.typed_search_attributes.get(search.GO_LIVE)),
         )
+
+
+def _go_live(value: datetime | None) -> date | None:
+    """SecGoLive (London midnight of the go-live day) as the day."""
+    return None if value is None else value.astimezone(LONDON).date()
 
 
 # What an ended run's status says happened, for a release with no final record.

@@ -76,6 +76,9 @@ class FreezeSync(Model):
 class RegisterRelease(Model):
     release_id: str
     workflow_id: str
+    # Kept by the Panel from Temporal's answer when the registration was verified (the release's
+    # SecGoLive), never from the signal: a sender's go-live is ignored.
+    go_live: date | None = None
 
 
 class FreezeRequest(Model):
@@ -166,25 +169,6 @@ class DescribeRequest(Model):
     workflow_id: str
 
 
-class GoLivesRequest(Model):
-    """The `read_go_lives` activity's argument: the releases' workflow ids."""
-
-    workflow_ids: list[str]
-
-
-class ReleaseGoLive(Model):
-    """A release's go-live as the release itself answers (its `status` query)."""
-
-    release_id: str
-    go_live: date
-
-
-class GoLives(Model):
-    """The `read_go_lives` activity's answer: the open releases that answered."""
-
-    releases: list[ReleaseGoLive] = Field(default_factory=list)
-
-
 class ReleaseRunState(Model):
     """What Temporal says of a release's workflow (the `describe_release` activity's answer)."""
 
@@ -194,6 +178,7 @@ class ReleaseRunState(Model):
     running: bool = False
     status: str = ""  # Temporal's status name: RUNNING, COMPLETED, TERMINATED, CANCELED, ...
     closed_at: datetime | None = None
+    go_live: date | None = None  # the release's own SecGoLive search attribute
 
 
 class UnfinishedRelease(Model):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
@@ -21,8 +21,6 @@ with workflow.unsafe.imports_passed_through():
         DescribeRequest,
         FreezeRequest,
         FreezeSync,
-        GoLives,
-        GoLivesRequest,
         NoticeReceipt,
         NoticeRequest,
         OperatorFinding,
@@ -39,8 +37,6 @@ RELEASE_PREFIX = "release/"
 # Registrations are hints checked against Temporal (is it a running release?), and a daily
 # sweep reconciles the register with what Temporal holds. Runs from before keep the old way.
 VERIFY = "panel-verifies-registrations"
-# `freeze add` reads each open release's go-live (from the release) to name those inside.
-NAME_INSIDE = "freeze-names-releases-inside"
 
 
 @workflow.defn
@@ -48,8 +44,8 @@ class PanelWorkflow:
     """The one long-lived Panel workflow (id `sec-release/panel`).
 
     It records change freezes (`freeze_add` update, PANEL only; its answer names the open
-    releases whose go-live falls inside the new freeze, as each release keeps it in its own
-    `SecGoLive` search attribute, read by the `read_go_lives` activity) and knows the open releases (signals `register` /
+    releases whose go-live falls inside the new freeze, as Temporal gave it when the release's
+    registration was verified) and knows the open releases (signals `register` /
     `unregister` from each release). Whenever the freezes change, and to
     each release that registers, it signals `freezes`, so every release's validators know every
     freeze without I/O. Query `view` (`PanelView`).
@@ -67,6 +63,11 @@ class PanelWorkflow:
         self._input = input
         self._freezes: list[Freeze] = list(input.freezes)
         self._releases: dict[str, str] = {r.release_id: r.workflow_id for r in input.releases}
+        # Each release's go-live as Temporal said when its registration was verified (the
+        # release's own SecGoLive), never a signal's word; read again when it registers again.
+        self._go_lives: dict[str, date] = {
+            r.release_id: r.go_live for r in input.releases if r.go_live is not None
+        }
         self._audit: list[AuditEntry] = list(input.audit)
         self._outbox: list[str] = []  # workflow ids to send the freezes to
         self._offset = timedelta(seconds=input.clock_offset_seconds)
@@ -100,7 +101,9 @@ class PanelWorkflow:
                         update={
                             "freezes": self._freezes,
                             "releases": [
-                                RegisterRelease(release_id=k, workflow_id=v)
+                                RegisterRelease(
+                                    release_id=k, workflow_id=v, go_live=self._go_lives.get(k)
+                                )
                                 for k, v in self._releases.items()
                             ],
                             "audit": self._audit[-500:],
@@ -148,6 +151,8 @@ class PanelWorkflow:
         if kind == "register":
             if run.is_release and run.running:
                 self._releases[release_id] = workflow_id
+                if run.go_live is not None:
+                    self._go_lives[release_id] = run.go_live
                 self._outbox.append(workflow_id)
                 return
             why = "it is not a running release" if run.found else "no such workflow exists"
@@ -244,30 +249,10 @@ class PanelWorkflow:
             f"Change freeze from {long_date(freeze.start)} to {long_date(freeze.end)} recorded; "
             f"{len(self._releases)} open release(s) told"
         )
-        if workflow.patched(NAME_INSIDE):
-            inside = await self._releases_inside(freeze)
-            if inside:
-                return f"{told}; {inside}."
-        return f"{told}."
-
-    async def _releases_inside(self, freeze: Freeze) -> str | None:
-        """The open releases whose go-live (as each release says) falls inside `freeze`."""
-        if not self._releases:
-            return None
-        try:
-            answer: GoLives = await workflow.execute_activity(
-                "read_go_lives",
-                GoLivesRequest(workflow_ids=sorted(self._releases.values())),
-                result_type=GoLives,
-                start_to_close_timeout=timedelta(minutes=1),
-                retry_policy=RetryPolicy(maximum_attempts=3),
-            )
-        except ActivityError as exc:
-            workflow.logger.warning("could not read the releases' go-live dates: %s", exc)
-            return "the releases' go-live dates could not be read, so none is named"
-        known = set(self._releases)
-        go_lives = [(r.release_id, r.go_live) for r in answer.releases if r.release_id in known]
-        return inside_freeze(freeze, go_lives)
+        inside = inside_freeze(
+            freeze, [(k, day) for k, day in self._go_lives.items() if k in self._releases]
+        )
+        return f"{told}; {inside}." if inside else f"{told}."
 
     @freeze_add.validator
     def validate_freeze_add(self, request: FreezeRequest) -> None:
