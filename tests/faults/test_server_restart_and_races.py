@@ -20,7 +20,8 @@ from tests.faults.conftest import _free_port
 from tests.faults.harness import eventually, production
 from tests.june2020 import AUTHORITY, PANEL, SECAS
 
-LEVEL_2 = ["2020-06/notice_12m/c1/L2", "2020-06/scope_system/c1/L2"]
+# The reminder of the DCC's draft TAD (due Wednesday 25 September 2019), 5 Working Days before.
+DUE_AT_NINE = ["2020-06/tad_to_tag/c1/reminder"]
 
 
 async def test_a_timer_due_while_the_server_was_down_fires_at_its_business_time_after_restart(
@@ -28,9 +29,9 @@ async def test_a_timer_due_while_the_server_was_down_fires_at_its_business_time_
 ) -> None:
     settings = Settings(SEC_RELEASE_DATA_DIR=str(tmp_path / "server"))
     ports = (_free_port(), _free_port())
-    # Business time 08:59:45 on Wednesday 3 July 2019: level 2 of the lapsed June 2020 scope
-    # deadlines falls due at 09:00, fifteen seconds from now, while the server will be down.
-    start = london(date(2019, 7, 3), 9) - timedelta(seconds=15)
+    # Business time 08:59:45 on Wednesday 18 September 2019: the reminder of the draft TAD falls
+    # due at 09:00, fifteen seconds from now, while the server will be down.
+    start = london(date(2019, 9, 18), 9) - timedelta(seconds=15)
     url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
     async with dev_server(settings, *ports) as address:
         client = await connect(Connection(address=address))
@@ -49,7 +50,7 @@ async def test_a_timer_due_while_the_server_was_down_fires_at_its_business_time_
             offset, task_queue = p.deployment.clock.offset, p.task_queue
             # The server stops here (with the worker) and stays down past 09:00 business time.
             await _wait_until(start + timedelta(seconds=22), offset)
-    assert not set(LEVEL_2) & set(mail_server.keys)
+    assert not set(DUE_AT_NINE) & set(mail_server.keys)
     async with dev_server(settings, *ports) as address:  # the same SQLite file: state survived
         client = await connect(Connection(address=address))
         async with production(
@@ -58,14 +59,14 @@ async def test_a_timer_due_while_the_server_was_down_fires_at_its_business_time_
             p.deployment.clock.offset, p.task_queue = offset, task_queue
             async with p.worker():
 
-                async def level_2() -> bool:
-                    return set(LEVEL_2) <= set(await p.sent())
+                async def reminded() -> bool:
+                    return set(DUE_AT_NINE) <= set(await p.sent())
 
-                await eventually(level_2, "level 2 after the restart")
+                await eventually(reminded, "the reminder after the restart")
                 status = await p.deployment.status("2020-06")
-    fired = {e.key: e.at.astimezone(LONDON) for e in status.escalations if e.key in LEVEL_2}
-    assert set(fired.values()) == {london(date(2019, 7, 3), 9)}  # its own business time
-    assert sorted(k for k in mail_server.keys if k in LEVEL_2) == sorted(LEVEL_2)  # once each
+    fired = {e.key: e.at.astimezone(LONDON) for e in status.escalations if e.key in DUE_AT_NINE}
+    assert set(fired.values()) == {london(date(2019, 9, 18), 9)}  # its own business time
+    assert sorted(k for k in mail_server.keys if k in DUE_AT_NINE) == sorted(DUE_AT_NINE)  # once each
 
 
 async def _wait_until(business: datetime, offset: timedelta) -> None:
