@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,11 +33,11 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from rules.clock import london, london_today
 from rules.errors import Refused
-from rules.release_calendar import ReleasePlan, plan_release, same_day_ids
+from rules.release_calendar import ReleasePlan, plan_release
 from rules.workdays import WorkingDayCalendar, bank_holidays
 from schemas.base import Actor
 from schemas.commands import ActRequest, ActResult, Command
-from schemas.state import Freeze, Policy, ReleaseState, WorkingDays
+from schemas.state import Policy, ReleaseState, WorkingDays
 from schemas.status import ReleaseStatus
 from schemas.vocabulary import ReleaseType
 from schemas.workflow_io import (
@@ -61,8 +60,6 @@ from workflows.release import ReleaseWorkflow, initial_search_attributes
 # wide enough for any re-date a Panel would approve.
 CALENDAR_YEARS_BEFORE = 1
 CALENDAR_YEARS_AFTER = 10
-# An ad hoc release named by its day alone may take a letter when the day's id is taken.
-_AD_HOC_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -236,19 +233,15 @@ class ReleaseClient:
         release_type: ReleaseType | None,
         ad_hoc: bool,
     ) -> ReleaseStatus:
-        """Check the request against the calendar rules and start the release's workflow.
-
-        An ad hoc release whose day's id is taken (a release goes live that day, or did) takes
-        the next letter: `2026-11-30-b`, then `-c`, ...; the status returned carries the id.
-        """
+        """Check the request against the calendar rules and start the release's workflow."""
         from rules.permissions import check_usage
         from schemas.commands import RELEASE_CREATE
 
         check_usage(RELEASE_CREATE, actor.role)
-        release_id = release_id.strip()
-        may_take_a_letter = _AD_HOC_DAY.match(release_id) is not None and ad_hoc
-        if not may_take_a_letter:
-            await self._refuse_if_registered(release_id)
+        if self.id_in_register is not None and not self.reuse_ids:
+            taken = await self.id_in_register(release_id.strip())
+            if taken:
+                raise Refused(taken)
         now = await self.clock.now()
         today = london_today(now)
         first = today.year - CALENDAR_YEARS_BEFORE
@@ -258,7 +251,7 @@ class ReleaseClient:
         view = await self.panel_view()
         freezes = list(view.freezes)
         plan: ReleasePlan = plan_release(
-            release_id,
+            release_id.strip(),
             go_live=go_live,
             release_type=release_type,
             ad_hoc=ad_hoc,
@@ -266,38 +259,6 @@ class ReleaseClient:
             freezes=freezes,
             cal=cal,
         )
-        calendar = WorkingDays(first_year=first, last_year=last, holidays=holidays)
-        candidates = same_day_ids(plan) if may_take_a_letter else [plan]
-        for candidate in candidates:
-            if may_take_a_letter and await self._registered(candidate.id):
-                continue
-            try:
-                handle = await self._start(candidate, actor, calendar, freezes)
-            except WorkflowAlreadyStartedError:
-                if may_take_a_letter:
-                    continue
-                raise Refused(await self._taken(candidate.id)) from None
-            return await handle.query(ReleaseWorkflow.status)
-        raise Refused(
-            f"Every id for an ad hoc release going live on {plan.go_live.isoformat()} is taken "
-            f"({plan.id} to {candidates[-1].id}); choose another day."
-        )
-
-    async def _registered(self, release_id: str) -> bool:
-        """Whether the register knows the id (a release that exists, or existed)."""
-        if self.id_in_register is None or self.reuse_ids:
-            return False
-        return await self.id_in_register(release_id) is not None
-
-    async def _refuse_if_registered(self, release_id: str) -> None:
-        if self.id_in_register is not None and not self.reuse_ids:
-            taken = await self.id_in_register(release_id)
-            if taken:
-                raise Refused(taken)
-
-    async def _start(
-        self, plan: ReleasePlan, actor: Actor, calendar: WorkingDays, freezes: list[Freeze]
-    ) -> WorkflowHandle[ReleaseWorkflow, ReleaseResult]:
         create = CreateRelease(
             id=plan.id,
             name=plan.name,
@@ -305,36 +266,40 @@ class ReleaseClient:
             go_live=plan.go_live,
             ad_hoc=plan.ad_hoc,
             actor=actor,
-            calendar=calendar,
+            calendar=WorkingDays(first_year=first, last_year=last, holidays=holidays),
             freezes=freezes,
             policy=self.policy or Policy(),
         )
-        return await self.client.start_workflow(
-            ReleaseWorkflow.run,
-            ReleaseInput(
-                create=create,
-                clock_offset_seconds=self.clock.seconds,
-                max_history_events=self.max_history_events,
-                panel_workflow_id=self.panel_id,
-                hold_for_appeal_windows=self.hold_for_appeal_windows,
-                notice_heartbeat_seconds=self.notice_heartbeat_seconds,
-                **(
-                    {"max_history_bytes": self.max_history_bytes}
-                    if self.max_history_bytes is not None
-                    else {}
+        try:
+            handle = await self.client.start_workflow(
+                ReleaseWorkflow.run,
+                ReleaseInput(
+                    create=create,
+                    clock_offset_seconds=self.clock.seconds,
+                    max_history_events=self.max_history_events,
+                    panel_workflow_id=self.panel_id,
+                    hold_for_appeal_windows=self.hold_for_appeal_windows,
+                    notice_heartbeat_seconds=self.notice_heartbeat_seconds,
+                    **(
+                        {"max_history_bytes": self.max_history_bytes}
+                        if self.max_history_bytes is not None
+                        else {}
+                    ),
                 ),
-            ),
-            id=release_workflow_id(plan.id),
-            task_queue=self.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-            # A release id is never reused, even once its release has ended.
-            id_reuse_policy=(
-                WorkflowIDReusePolicy.ALLOW_DUPLICATE
-                if self.reuse_ids
-                else WorkflowIDReusePolicy.REJECT_DUPLICATE
-            ),
-            search_attributes=initial_search_attributes(plan.type.value, london(plan.go_live)),
-        )
+                id=release_workflow_id(plan.id),
+                task_queue=self.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                # A release id is never reused, even once its release has ended.
+                id_reuse_policy=(
+                    WorkflowIDReusePolicy.ALLOW_DUPLICATE
+                    if self.reuse_ids
+                    else WorkflowIDReusePolicy.REJECT_DUPLICATE
+                ),
+                search_attributes=initial_search_attributes(plan.type.value, london(plan.go_live)),
+            )
+        except WorkflowAlreadyStartedError:
+            raise Refused(await self._taken(plan.id)) from None
+        return await handle.query(ReleaseWorkflow.status)
 
     async def _taken(self, release_id: str) -> str:
         """Why a release id cannot be created: it exists, or existed and has ended."""
