@@ -66,7 +66,9 @@ async def test_a_timer_due_while_the_server_was_down_fires_at_its_business_time_
                 status = await p.deployment.status("2020-06")
     fired = {e.key: e.at.astimezone(LONDON) for e in status.escalations if e.key in DUE_AT_NINE}
     assert set(fired.values()) == {london(date(2019, 9, 18), 9)}  # its own business time
-    assert sorted(k for k in mail_server.keys if k in DUE_AT_NINE) == sorted(DUE_AT_NINE)  # once each
+    assert sorted(k for k in mail_server.keys if k in DUE_AT_NINE) == sorted(
+        DUE_AT_NINE
+    )  # once each
 
 
 async def _wait_until(business: datetime, offset: timedelta) -> None:
