@@ -6,17 +6,31 @@ import re
 
 from rules.errors import Refused
 
-TITLE = 200
-TEXT = 2000
-REF = 300
+# The text limits are the message models' own (schemas/text.py): one number, two sentences.
+from schemas.text import MAX_COUNT, MAX_LIST, REF, TEXT, TITLE
+
+__all__ = [
+    "MAX_APPEALS",
+    "MAX_COUNT",
+    "MAX_CRITERIA",
+    "MAX_EVIDENCE",
+    "MAX_LIST",
+    "MAX_MODIFICATIONS",
+    "MAX_RISKS",
+    "MAX_SUBMISSIONS",
+    "REF",
+    "TEXT",
+    "TITLE",
+    "count",
+    "text",
+]
+
 MAX_MODIFICATIONS = 60
-MAX_LIST = 50
 MAX_CRITERIA = 60
 MAX_RISKS = 100
 MAX_EVIDENCE = 20
 MAX_APPEALS = 200
 MAX_SUBMISSIONS = 200
-MAX_COUNT = 100_000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

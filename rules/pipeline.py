@@ -40,7 +40,7 @@ from schemas.base import Actor
 from schemas.state import Criterion, Freeze, Policy, ReleaseState, WorkingDays
 from schemas.text import excerpt
 
-__all__ = ["HANDLERS", "apply", "command_line", "new_release", "refuse_signal", "validate"]
+__all__ = ["HANDLERS", "apply", "command_line", "new_release", "validate"]
 
 
 def new_release(
@@ -104,13 +104,6 @@ def apply(state: ReleaseState, actor: Actor, command: c.Command, ctx: Context) -
     refresh_deadlines(state, ctx.now)
     audit(state, ctx.now, actor, command_line(command), outcome.summary)
     return outcome
-
-
-def refuse_signal(
-    state: ReleaseState, actor: Actor, command: c.Command, ctx: Context, why: str
-) -> None:
-    """A command that came as a signal and broke a rule: recorded as refused, nothing else."""
-    audit(state, ctx.now, actor, command_line(command), why, refused=True)
 
 
 def _permit(command: c.Command, actor: Actor) -> None:
