@@ -149,6 +149,13 @@ class AuditEntry(Model):
     command: str
     outcome: str = "accepted"  # accepted | refused | ignored (a message not taken on its word)
     detail: str = ""
+    # A command the front door signed (ACCESS.md): who was authenticated, the request's id, and
+    # the signature with the exact message it covers, so `audit verify` can check it for ever.
+    principal: str = ""  # `login (ROLE, organisation)`
+    request_id: str = ""
+    key_id: str = ""
+    signature: str = ""  # base64 Ed25519 signature
+    signed: str = ""  # the canonical JSON message the signature covers
 
 
 class Submission(Model):
