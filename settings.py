@@ -80,6 +80,18 @@ class Settings(BaseSettings):
     # A release continues as new past this many history events (or when Temporal suggests it).
     max_history_events: int = Field(1800, validation_alias=_env("SEC_RELEASE_MAX_HISTORY_EVENTS"))
 
+    # The front door's signing key (`KEY_ID:BASE64`, else `keys/signing.key` in the data dir,
+    # created on first use) and the public keys workers trust (a JSON list of
+    # {"id", "public", "retired"}, else `keys/trusted.json`). See ACCESS.md and `starter.keys`.
+    signing_key_setting: str | None = Field(None, validation_alias=_env("SEC_RELEASE_SIGNING_KEY"))
+    trusted_keys_setting: str | None = Field(
+        None, validation_alias=_env("SEC_RELEASE_TRUSTED_KEYS")
+    )
+
+    @cached_property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
     @cached_property
     def database_url(self) -> str:
         if self.database_url_setting:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -10,9 +10,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.keys import KeyActivities
 from activities.notices import NoticeActivities, NoticeSender
 from activities.records import RecordActivities, ReleaseRegister
 from activities.temporal_reads import Reconciliation, TemporalReads
+from schemas.seal import TrustedKey
 from workflows.appeal import AppealWindowWorkflow
 from workflows.panel import PanelWorkflow
 from workflows.release import ReleaseWorkflow
@@ -24,7 +26,15 @@ if TYPE_CHECKING:
 WORKFLOWS: Sequence[type] = (ReleaseWorkflow, AppealWindowWorkflow, PanelWorkflow)
 
 # The pure rules and the message models are deterministic; load them once, outside the sandbox.
-PASSTHROUGH = ("rules", "schemas", "pydantic", "pydantic_core", "holidays", "annotated_types")
+PASSTHROUGH = (
+    "rules",
+    "schemas",
+    "pydantic",
+    "pydantic_core",
+    "holidays",
+    "annotated_types",
+    "cryptography",
+)
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:
@@ -33,8 +43,14 @@ def workflow_runner() -> SandboxedWorkflowRunner:
     )
 
 
-def activities_for(client: Client, *, sender: NoticeSender, register: ReleaseRegister) -> list[Any]:
-    """Every activity of sec-release, built on its adapters."""
+def activities_for(
+    client: Client,
+    *,
+    sender: NoticeSender,
+    register: ReleaseRegister,
+    keys: Callable[[], list[TrustedKey]],
+) -> list[Any]:
+    """Every activity of sec-release, built on its adapters; `keys` reads the trusted keys."""
     notices = NoticeActivities(sender)
     records = RecordActivities(register)
     reads = TemporalReads(client)
@@ -45,6 +61,7 @@ def activities_for(client: Client, *, sender: NoticeSender, register: ReleaseReg
         reads.read_panel_freezes,
         reads.describe_release,
         reconciliation.reconcile_register,
+        KeyActivities(keys).trusted_keys,
     ]
 
 
@@ -54,13 +71,14 @@ def build_worker(
     *,
     sender: NoticeSender,
     register: ReleaseRegister,
+    keys: Callable[[], list[TrustedKey]],
 ) -> Worker:
     """A worker serving every workflow and activity of sec-release on `task_queue`."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
-        activities=activities_for(client, sender=sender, register=register),
+        activities=activities_for(client, sender=sender, register=register, keys=keys),
         workflow_runner=workflow_runner(),
     )
 

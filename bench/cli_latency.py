@@ -79,10 +79,19 @@ async def main(runs: int) -> None:
             }
             times = {name: [] for name in commands}
             worker = build_worker(
-                client, task_queue, sender=RecordingSender(), register=MemoryRegister()
+                client,
+                task_queue,
+                sender=RecordingSender(),
+                register=MemoryRegister(),
+                keys=benchlib.bench_keys,
             )
             async with worker:
-                deployment = ReleaseClient(client=client, task_queue=task_queue, clock=Clock())
+                deployment = ReleaseClient(
+                    client=client,
+                    task_queue=task_queue,
+                    clock=Clock(),
+                    signer=benchlib.bench_signer(),
+                )
                 await deployment.create_release(
                     RELEASE,
                     actor=Actor.parse("SECAS:Bench"),

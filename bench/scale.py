@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import benchlib
@@ -60,16 +61,22 @@ def run_without_sandbox() -> None:
     import starter.rehearsal
     from activities.notices import NoticeSender
     from activities.records import ReleaseRegister
+    from schemas.seal import TrustedKey
     from worker import WORKFLOWS, activities_for
 
     def build_unsandboxed(
-        client: Client, task_queue: str, *, sender: NoticeSender, register: ReleaseRegister
+        client: Client,
+        task_queue: str,
+        *,
+        sender: NoticeSender,
+        register: ReleaseRegister,
+        keys: Callable[[], list[TrustedKey]],
     ) -> Worker:
         return Worker(
             client,
             task_queue=task_queue,
             workflows=list(WORKFLOWS),
-            activities=activities_for(client, sender=sender, register=register),
+            activities=activities_for(client, sender=sender, register=register, keys=keys),
             workflow_runner=UnsandboxedWorkflowRunner(),
         )
 

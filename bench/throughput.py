@@ -183,7 +183,11 @@ async def main(releases: int, concurrency: int, rounds: int, side: str) -> None:
         # its own task queue in the same process, through the same sandboxed runner. Each round
         # loads one of them while the other's worker idles on its long poll.
         ours_worker = build_worker(
-            client, task_queue, sender=RecordingSender(), register=MemoryRegister()
+            client,
+            task_queue,
+            sender=RecordingSender(),
+            register=MemoryRegister(),
+            keys=benchlib.bench_keys,
         )
         minimal_queue = f"{task_queue}-minimal"
         minimal_worker = Worker(
@@ -193,7 +197,11 @@ async def main(releases: int, concurrency: int, rounds: int, side: str) -> None:
             workflow_runner=workflow_runner(),
         )
         deployment = ReleaseClient(
-            client=client, task_queue=task_queue, clock=Clock(), panel_id=f"{task_queue}/panel"
+            client=client,
+            task_queue=task_queue,
+            clock=Clock(),
+            panel_id=f"{task_queue}/panel",
+            signer=benchlib.bench_signer(),
         )
         # Ad hoc System releases going live on consecutive Working Days from 2029: every
         # deadline is in the future, so the updates (not escalations) are what is measured.

@@ -43,7 +43,11 @@ async def main(releases: int) -> None:
         task_queue = f"bench-latency-{uuid.uuid4()}"
         minimal_queue = f"{task_queue}-minimal"
         ours_worker = build_worker(
-            client, task_queue, sender=RecordingSender(), register=MemoryRegister()
+            client,
+            task_queue,
+            sender=RecordingSender(),
+            register=MemoryRegister(),
+            keys=benchlib.bench_keys,
         )
         minimal_worker = Worker(
             client,
@@ -52,7 +56,11 @@ async def main(releases: int) -> None:
             workflow_runner=workflow_runner(),
         )
         deployment = ReleaseClient(
-            client=client, task_queue=task_queue, clock=Clock(), panel_id=f"{task_queue}/panel"
+            client=client,
+            task_queue=task_queue,
+            clock=Clock(),
+            panel_id=f"{task_queue}/panel",
+            signer=benchlib.bench_signer(),
         )
         days = iter(benchlib.working_days(date(2029, 1, 2), releases + 1))
 

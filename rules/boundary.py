@@ -9,11 +9,14 @@ record without bound; an operator's cancel is recorded as one.
 
 from __future__ import annotations
 
+from typing import Any
+
 from rules import limits
 from rules.audit import SYSTEM, audit
 from rules.context import Context
 from rules.tracking import is_ended
-from schemas.state import Delivery, Notice, ReleaseState
+from schemas.seal import Seal, signed_message
+from schemas.state import AuditEntry, Delivery, Notice, ReleaseState
 from schemas.text import excerpt
 
 # At most this many refused or ignored messages are written to one release's audit trail;
@@ -155,3 +158,23 @@ def compact_for_carry(state: ReleaseState, recorded_seq: int) -> int:
 
 
 _DONE_DELIVERIES = (Delivery.SENT, Delivery.FAILED)
+
+
+def stamp_seal(
+    state: ReleaseState, seal: Seal, body: dict[str, Any], *, at_seq: int | None = None
+) -> None:
+    """Record on an audit line (the latest, or `at_seq`) who the front door authenticated, the
+    request's id and the signature with the message it covers, for `audit verify`."""
+    entry = next((e for e in state.audit if e.seq == at_seq), None) if at_seq else None
+    if entry is None and at_seq is None and state.audit:
+        entry = state.audit[-1]
+    if entry is not None:
+        seal_entry(entry, seal, body)
+
+
+def seal_entry(entry: AuditEntry, seal: Seal, body: dict[str, Any]) -> None:
+    entry.principal = str(seal.principal)
+    entry.request_id = seal.request_id
+    entry.key_id = seal.key_id
+    entry.signature = seal.signature
+    entry.signed = signed_message(seal, body)

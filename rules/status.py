@@ -89,7 +89,12 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
     ctx = Context(now)
     today = ctx.today
     return ReleaseStatus(
-        **{name: getattr(state, name) for name in ReleaseFacts.model_fields},
+        **{name: getattr(state, name) for name in ReleaseFacts.model_fields if name != "audit"},
+        # The signatures stay in the record (and the store, for `audit verify`), not the status.
+        audit=[
+            e.model_copy(update={"signature": "", "signed": ""}) if e.signed else e
+            for e in state.audit
+        ],
         phase=phase(state, today).value,
         as_of=now,
         rid=RidStatus(

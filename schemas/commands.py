@@ -18,6 +18,7 @@ from pydantic import Field
 
 from schemas.base import Actor, Model
 from schemas.declare import Arg, Choice, Hidden, Opt, Pairs, Switch, Usage
+from schemas.seal import Seal
 from schemas.state import DefectCounts
 from schemas.text import MAX_LIST, IdText, Prose, RefText, TitleText, register_tags
 from schemas.vocabulary import CostLine, Role
@@ -525,6 +526,15 @@ class ActRequest(Model):
 
     actor: Actor
     command: AnyCommand
+    # The front door's signature (ACCESS.md); a release started since signing requires it.
+    seal: Seal | None = None
+
+    def signed_body(self) -> dict[str, Any]:
+        """What the seal's signature covers besides the seal itself."""
+        return {
+            "actor": self.actor.model_dump(mode="json"),
+            "command": self.command.model_dump(mode="json"),
+        }
 
 
 class ActResult(Model):

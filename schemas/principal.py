@@ -43,7 +43,7 @@ class Principal(Model):
 
     def actor(self) -> Actor:
         """The actor the rules and the audit trail see: the role, and the display name."""
-        return Actor(role=self.role.role, name=self.name or self.login)
+        return Actor(role=self.role.role, name=self.name)
 
     def __str__(self) -> str:
         org = f", {self.org}" if self.org else ""

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from schemas.base import Model
 from schemas.declare import Opt
+from schemas.seal import TrustedKey
 from schemas.text import MAX_COUNT, RefText
 from schemas.vocabulary import CostLine, CriterionStatus, ReleaseType, Role
 
@@ -407,3 +408,7 @@ class ReleaseState(ReleaseFacts, TestingRecord):
     # The first audit seq at which the store was found to disagree with this release (a reset).
     audit_diverged_at: int | None = None
     ended_by_operator: str = ""  # how an operator ended it (e.g. a Temporal cancel), if one did
+    # The public keys whose signatures this release accepts (read from its worker at each run's
+    # start and when told keys changed), and the signed requests it has seen lately (ACCESS.md).
+    trusted_keys: list[TrustedKey] = Field(default_factory=list)
+    seen_requests: dict[str, datetime] = Field(default_factory=dict)

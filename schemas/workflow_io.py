@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from pydantic import Field
 
 from schemas.base import Actor, Model
+from schemas.seal import Seal, TrustedKey
 from schemas.state import (
     Appeal,
     AppealStatus,
@@ -59,6 +61,12 @@ class ReleaseInput(Model):
     hold_for_appeal_windows: bool = False
     # A delivery whose worker stops heartbeating for this long is retried on another worker.
     notice_heartbeat_seconds: float = 30.0
+    # The front door's signature on the creation (ACCESS.md): over everything above but `state`
+    # and `recorded_seq`, for this workflow id.
+    seal: Seal | None = None
+
+    def signed_body(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"seal", "state", "recorded_seq"})
 
 
 class ReleaseResult(Model):
@@ -85,6 +93,10 @@ class FreezeRequest(Model):
     start: date
     end: date
     reason: str
+    seal: Seal | None = None  # the front door's signature (ACCESS.md)
+
+    def signed_body(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude={"seal"})
 
 
 class PanelInput(Model):
@@ -95,6 +107,9 @@ class PanelInput(Model):
     max_history_events: int = 1800
     # How often the register is reconciled with Temporal (0: never, as in rehearsals).
     reconcile_every_hours: float = 24.0
+    # Carried across continue-as-new: the keys the Panel trusts and the request ids it has seen.
+    trusted_keys: list[TrustedKey] = Field(default_factory=list)
+    seen_requests: dict[str, datetime] = Field(default_factory=dict)
 
 
 class PanelView(Model):

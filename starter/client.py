@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
@@ -37,6 +38,8 @@ from rules.release_calendar import ReleasePlan, plan_release
 from rules.workdays import WorkingDayCalendar, bank_holidays
 from schemas.base import Actor
 from schemas.commands import ActRequest, ActResult, Command
+from schemas.principal import Principal
+from schemas.seal import Purpose, Seal
 from schemas.state import Policy, ReleaseState, WorkingDays
 from schemas.status import ReleaseStatus
 from schemas.vocabulary import ReleaseType
@@ -52,6 +55,7 @@ from schemas.workflow_io import (
 )
 from settings import Settings
 from starter.errors import Unavailable
+from starter.keys import Signer, stand_in
 from workflows import search
 from workflows.panel import PanelWorkflow
 from workflows.release import ReleaseWorkflow, initial_search_attributes
@@ -191,6 +195,22 @@ class ReleaseClient:
     # once Temporal's retention has dropped an ended release. None (a rehearsal, a test
     # harness): no register is read.
     settings: Settings | None = None
+    # The front door's signer (ACCESS.md): every command, creation and freeze it sends is signed
+    # for the principal who acts. None sends unsigned commands, which releases refuse.
+    signer: Signer | None = None
+
+    async def _seal(
+        self, purpose: Purpose, target: str, who: Principal, body: dict[str, Any]
+    ) -> Seal | None:
+        if self.signer is None:
+            return None
+        return self.signer.seal(
+            purpose=purpose,
+            target=target,
+            principal=who,
+            body=body,
+            issued_at=await self.clock.now(),
+        )
 
     # -- the Panel ---------------------------------------------------------------------------
 
@@ -212,13 +232,15 @@ class ReleaseClient:
         handle = await self.panel()
         return await handle.query(PanelWorkflow.view)
 
-    async def add_freeze(self, actor: Actor, start: date, end: date, reason: str) -> str:
+    async def add_freeze(
+        self, actor: Actor | Principal, start: date, end: date, reason: str
+    ) -> str:
         handle = await self.panel()
+        who = principal_of(actor)
+        request = FreezeRequest(actor=who.actor(), start=start, end=end, reason=reason)
+        request.seal = await self._seal("freeze", self.panel_id, who, request.signed_body())
         try:
-            return await handle.execute_update(
-                PanelWorkflow.freeze_add,
-                FreezeRequest(actor=actor, start=start, end=end, reason=reason),
-            )
+            return await handle.execute_update(PanelWorkflow.freeze_add, request)
         except WorkflowUpdateFailedError as exc:
             raise _refusal(exc) from None
 
@@ -228,7 +250,7 @@ class ReleaseClient:
         self,
         release_id: str,
         *,
-        actor: Actor,
+        actor: Actor | Principal,
         go_live: date | None,
         release_type: ReleaseType | None,
         ad_hoc: bool,
@@ -237,7 +259,8 @@ class ReleaseClient:
         from rules.permissions import check_usage
         from schemas.commands import RELEASE_CREATE
 
-        check_usage(RELEASE_CREATE, actor.role)
+        who = principal_of(actor)
+        check_usage(RELEASE_CREATE, who.role.role)
         if self.id_in_register is not None and not self.reuse_ids:
             taken = await self.id_in_register(release_id.strip())
             if taken:
@@ -265,28 +288,33 @@ class ReleaseClient:
             type=plan.type,
             go_live=plan.go_live,
             ad_hoc=plan.ad_hoc,
-            actor=actor,
+            actor=who.actor(),
             calendar=WorkingDays(first_year=first, last_year=last, holidays=holidays),
             freezes=freezes,
             policy=self.policy or Policy(),
         )
+        release_input = ReleaseInput(
+            create=create,
+            clock_offset_seconds=self.clock.seconds,
+            max_history_events=self.max_history_events,
+            panel_workflow_id=self.panel_id,
+            hold_for_appeal_windows=self.hold_for_appeal_windows,
+            notice_heartbeat_seconds=self.notice_heartbeat_seconds,
+            **(
+                {"max_history_bytes": self.max_history_bytes}
+                if self.max_history_bytes is not None
+                else {}
+            ),
+        )
+        workflow_id = release_workflow_id(plan.id)
+        release_input.seal = await self._seal(
+            "create", workflow_id, who, release_input.signed_body()
+        )
         try:
             handle = await self.client.start_workflow(
                 ReleaseWorkflow.run,
-                ReleaseInput(
-                    create=create,
-                    clock_offset_seconds=self.clock.seconds,
-                    max_history_events=self.max_history_events,
-                    panel_workflow_id=self.panel_id,
-                    hold_for_appeal_windows=self.hold_for_appeal_windows,
-                    notice_heartbeat_seconds=self.notice_heartbeat_seconds,
-                    **(
-                        {"max_history_bytes": self.max_history_bytes}
-                        if self.max_history_bytes is not None
-                        else {}
-                    ),
-                ),
-                id=release_workflow_id(plan.id),
+                release_input,
+                id=workflow_id,
                 task_queue=self.task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
                 # A release id is never reused, even once its release has ended.
@@ -323,14 +351,26 @@ class ReleaseClient:
             ReleaseWorkflow.run, release_workflow_id(release_id)
         )
 
-    async def act(self, release_id: str, actor: Actor, command: Command) -> ActResult:
+    async def _request(
+        self, release_id: str, actor: Actor | Principal, command: Command
+    ) -> ActRequest:
+        """The command as the release receives it: for the principal's actor, signed."""
+        who = principal_of(actor)
+        request = ActRequest(actor=who.actor(), command=command)
+        request.seal = await self._seal(
+            "act", release_workflow_id(release_id), who, request.signed_body()
+        )
+        return request
+
+    async def act(self, release_id: str, actor: Actor | Principal, command: Command) -> ActResult:
         """Send one lifecycle command as an Update; returns once the release accepted it."""
         handle = self.handle(release_id)
+        request = await self._request(release_id, actor, command)
         try:
             result: ActResult = await handle.execute_update(
                 "act",
-                ActRequest(actor=actor, command=command),
-                id=f"{command.kind}-{uuid.uuid4()}",
+                request,
+                id=request.seal.request_id if request.seal else f"{command.kind}-{uuid.uuid4()}",
                 result_type=ActResult,
             )
         except WorkflowUpdateFailedError as exc:
@@ -343,12 +383,17 @@ class ReleaseClient:
             raise await self._not_running(release_id, exc) from None
         return result
 
-    async def signal(self, release_id: str, actor: Actor, command: Command) -> None:
-        """The same command, fire-and-forget (a refusal lands in the audit trail)."""
+    async def signal(
+        self, release_id: str, actor: Actor | Principal, command: Command
+    ) -> str | None:
+        """The same command, fire-and-forget (a refusal lands in the audit trail under the
+        request id returned)."""
+        request = await self._request(release_id, actor, command)
         try:
-            await self.handle(release_id).signal("act", ActRequest(actor=actor, command=command))
+            await self.handle(release_id).signal("act", request)
         except RPCError as exc:
             raise await self._not_running(release_id, exc) from None
+        return request.seal.request_id if request.seal else None
 
     async def _not_running(self, release_id: str, exc: RPCError) -> Exception:
         """Why a command could not reach a release: none, or one that has ended (and how)."""
@@ -394,6 +439,14 @@ class ReleaseClient:
             return await self.handle(release_id).query(ReleaseWorkflow.state)
         except RPCError as exc:
             raise _missing(release_id, exc) from None
+
+
+def principal_of(actor: Actor | Principal) -> Principal:
+    """The principal who acts: given by the front door, or a stand-in for `--as ROLE:NAME`
+    where the caller is its own front door (a rehearsal, dev mode, a test)."""
+    if isinstance(actor, Principal):
+        return actor
+    return stand_in(actor.role.value, actor.name)
 
 
 # How a run ended when an operator, not the release's rules, ended it.

@@ -35,6 +35,7 @@ from schemas.workflow_io import NoticeRequest, release_workflow_id
 from starter.binaries import find_binary
 from starter.client import Clock, ReleaseClient, configure_runtime, register_search_attributes
 from starter.errors import Unavailable, UsageError
+from starter.keys import Signer, SigningKey
 from starter.scenario import Scenario
 from worker import build_worker
 
@@ -92,6 +93,9 @@ class Rehearsal:
         self.register = MemoryRegister()
         self.task_queue = f"rehearsal-{uuid.uuid4()}"
         self.clock = Clock(source=env.get_current_time)
+        # A rehearsal is its own front door: a throwaway key its own worker trusts, which may
+        # start releases on a shifted business clock (ACCESS.md).
+        self.key = SigningKey.generate(f"rehearsal-{uuid.uuid4().hex[:8]}")
         self.deployment = ReleaseClient(
             client=env.client,
             task_queue=self.task_queue,
@@ -104,6 +108,7 @@ class Rehearsal:
             reconcile_every_hours=0,  # a rehearsal has no register to reconcile
             reuse_ids=True,  # its server is throwaway (and shared by the tests' rehearsals)
             register_fallback=False,  # no data dir: never the user's register
+            signer=Signer(self.key),
         )
         self._worker: Worker | None = None
         self.release_ids: list[str] = []
@@ -112,7 +117,11 @@ class Rehearsal:
         server_now = await self.env.get_current_time()
         self.clock.offset = self.start - server_now
         self._worker = build_worker(
-            self.env.client, self.task_queue, sender=self.sender, register=self.register
+            self.env.client,
+            self.task_queue,
+            sender=self.sender,
+            register=self.register,
+            keys=lambda: [self.key.trusted(rehearsal=True)],
         )
         await self._worker.__aenter__()
         return self

@@ -153,14 +153,23 @@ async def _serve(
     )
     client = await connect(connection)
     await _register_search_attributes(client, out)
+    from starter.keys import Signer, signing_key, trusted_keys
+
     async with production_adapters(settings) as (sender, register):
         deployment = ReleaseClient(
             client=client,
             task_queue=settings.task_queue,
             clock=Clock(),
             max_history_events=settings.max_history_events,
+            signer=Signer(signing_key(settings)),
         )
-        async with build_worker(client, settings.task_queue, sender=sender, register=register):
+        async with build_worker(
+            client,
+            settings.task_queue,
+            sender=sender,
+            register=register,
+            keys=lambda: trusted_keys(settings),
+        ):
             await deployment.panel()
             for line in banner:
                 out.note(line)

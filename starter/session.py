@@ -77,6 +77,7 @@ def actor_from(args: argparse.Namespace) -> Actor | None:
 
 async def deployment_for(args: argparse.Namespace) -> ReleaseClient:
     from starter.client import Clock, ReleaseClient, connect
+    from starter.keys import Signer, signing_key
 
     settings = settings_from(args)
     client = await connect(connection_from(args, settings))
@@ -94,6 +95,9 @@ async def deployment_for(args: argparse.Namespace) -> ReleaseClient:
         policy=policy_from(settings),
         id_in_register=id_in_register,
         settings=settings,
+        # Dev mode: on the machine that holds the front door's key, the CLI is its own front
+        # door and signs for `--as ROLE:NAME` (ACCESS.md).
+        signer=Signer(signing_key(settings)),
     )
 
 

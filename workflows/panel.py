@@ -10,11 +10,13 @@ from temporalio.common import RawValue, RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from rules import limits
+    from rules import boundary, limits
     from rules.errors import Refused
     from rules.permissions import check_usage
     from rules.release_calendar import check_freeze, long_date
+    from rules.seal import check_seal, remember
     from schemas.commands import FREEZE_ADD
+    from schemas.seal import TrustedKey
     from schemas.state import AuditEntry, Freeze, Notice
     from schemas.text import excerpt
     from schemas.workflow_io import (
@@ -37,6 +39,9 @@ RELEASE_PREFIX = "release/"
 # Registrations are hints checked against Temporal (is it a running release?), and a daily
 # sweep reconciles the register with what Temporal holds. Runs from before keep the old way.
 VERIFY = "panel-verifies-registrations"
+# Freezes must carry the front door's signature (ACCESS.md); runs from before accept unsigned
+# ones until they next continue as new.
+SIGNED = "freezes-signed-by-the-front-door"
 
 
 @workflow.defn
@@ -66,6 +71,10 @@ class PanelWorkflow:
         self._offset = timedelta(seconds=input.clock_offset_seconds)
         self._checks: list[tuple[str, str]] = []  # (register | unregister, workflow id)
         self._sweeps: set[asyncio.Task[None]] = set()
+        self._keys: list[TrustedKey] = list(input.trusted_keys)
+        self._seen = dict(input.seen_requests)
+        self._sealed: bool | None = None  # decided once per run, in `run`
+        self._keys_loaded = False
 
     @property
     def _verify(self) -> bool:
@@ -73,6 +82,9 @@ class PanelWorkflow:
 
     @workflow.run
     async def run(self, input: PanelInput) -> None:
+        self._sealed = workflow.patched(SIGNED)
+        if self._sealed:
+            await self._load_keys()
         if self._verify and input.reconcile_every_hours > 0:
             sweep = asyncio.create_task(self._reconcile_daily(input.reconcile_every_hours))
             self._sweeps.add(sweep)
@@ -98,6 +110,8 @@ class PanelWorkflow:
                                 for k, v in self._releases.items()
                             ],
                             "audit": self._audit[-500:],
+                            "trusted_keys": self._keys,
+                            "seen_requests": self._seen,
                         }
                     )
                 )
@@ -210,7 +224,42 @@ class PanelWorkflow:
             workflow.logger.warning("release %s did not take the freezes: %s", workflow_id, exc)
             self._releases = {k: v for k, v in self._releases.items() if v != workflow_id}
 
+    async def _load_keys(self) -> None:
+        keys: list[TrustedKey] = await workflow.execute_local_activity(
+            "trusted_keys",
+            result_type=list[TrustedKey],
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+        )
+        self._keys = keys
+        self._keys_loaded = True
+
+    @workflow.signal(name="keys_changed")
+    def keys_changed(self) -> None:
+        """A hint that the trusted keys changed: the Panel reads them from its worker again."""
+        if self._sealed:
+            task = asyncio.create_task(self._load_keys())
+            self._sweeps.add(task)
+            task.add_done_callback(self._sweeps.discard)
+
+    def _check_seal(self, request: FreezeRequest) -> None:
+        if self._sealed is False:
+            return
+        if not self._keys_loaded and request.seal is not None and request.seal.signature:
+            return  # checked by the handler once the keys are read
+        check_seal(
+            request.seal,
+            purpose="freeze",
+            target=workflow.info().workflow_id,
+            body=request.signed_body(),
+            keys=self._keys,
+            now=self._now(),
+            seen=self._seen,
+            actor=request.actor,
+        )
+
     def _check(self, request: FreezeRequest) -> Freeze:
+        self._check_seal(request)
         check_usage(FREEZE_ADD, request.actor.role)
         reason = limits.text(request.reason, "reason", limits.TEXT, flag="--reason")
         freeze = check_freeze(request.start, request.end, reason)
@@ -225,14 +274,22 @@ class PanelWorkflow:
     @workflow.update
     async def freeze_add(self, request: FreezeRequest) -> str:
         """Record a change freeze and tell every open release."""
+        if self._sealed is None or (self._sealed and not self._keys_loaded):
+            await workflow.wait_condition(
+                lambda: self._sealed is False or (bool(self._sealed) and self._keys_loaded)
+            )
         try:
             freeze = self._check(request)
         except Refused as exc:
             raise ApplicationError(exc.sentence, type="Refused", non_retryable=True) from exc
+        if self._sealed and request.seal is not None:
+            remember(self._seen, request.seal, self._now())
         self._freezes.append(freeze)
         self._freezes.sort(key=lambda f: (f.start, f.end))
         detail = f"{freeze.start.isoformat()} to {freeze.end.isoformat()}: {freeze.reason}"
         self._note(str(request.actor), "freeze add", detail)
+        if self._sealed and request.seal is not None:
+            boundary.seal_entry(self._audit[-1], request.seal, request.signed_body())
         self._outbox += [w for w in self._releases.values() if w not in self._outbox]
         return (
             f"Change freeze from {long_date(freeze.start)} to {long_date(freeze.end)} recorded; "

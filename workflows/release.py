@@ -28,9 +28,11 @@ with workflow.unsafe.imports_passed_through():
     from rules.queries import phase
     from rules.redates_and_waivers import learn_freezes
     from rules.release_calendar import ReleasePlan
+    from rules.seal import check_seal, remember
     from rules.status import build_status, has_lapsed, owing_roles
     from rules.tracking import is_ended, next_wake, tick
     from schemas.commands import ActRequest, ActResult
+    from schemas.seal import TrustedKey
     from schemas.state import (
         AppealStatus,
         AppealWindow,
@@ -84,6 +86,15 @@ GROWTH_NOT_SIZE = "continue-as-new-on-growth"
 # waivers mailed, stale notices and early UIT starts refused. Runs recorded before them keep
 # the rules they were recorded with.
 CAREFUL_PANEL = "careful-panel-rules"
+# Commands, and the creation itself, must carry the front door's signature (ACCESS.md). Runs
+# started before this change accept unsigned commands until they next continue as new.
+SIGNED = "commands-signed-by-the-front-door"
+FORGED = "ForgedStart"
+# The phase a refused start leaves in visibility, so `list` never shows it as a release.
+REFUSED_PHASE = "REFUSED"
+# A run held for its appeal windows before continuing as new (the time-skipping server only)
+# went on sending reminders; before this change it slept through them until the windows closed.
+TICK_WHILE_HOLDING = "remind-while-holding-for-appeal-windows"
 UNDELIVERABLE = "Undeliverable"
 # A run never continues as new for size before this many events, whatever its size.
 MIN_EVENTS_BEFORE_CONTINUING = 100
@@ -171,7 +182,12 @@ class ReleaseWorkflow:
         self._freeze_claims: list[RawValue] = []  # what freezes signals said, to audit the false
         self._start_bytes = 0
         self._growth_not_size = False
+        self._tick_while_holding = False
         self._careful_panel: bool | None = None
+        # Decided once per run, before any handler runs (SIGNED).
+        self._sealed: bool | None = workflow.patched(SIGNED)
+        # A carried state brings its keys; a new release reads them in `run` before anything.
+        self._keys_loaded = input.state is not None
 
     # -- behaviour that changed under running releases ---------------------------------------
 
@@ -206,7 +222,10 @@ class ReleaseWorkflow:
 
     @workflow.run
     async def run(self, input: ReleaseInput) -> ReleaseResult:
+        if self._sealed:
+            await self._admit_run(input)
         self._growth_not_size = workflow.patched(GROWTH_NOT_SIZE)
+        self._tick_while_holding = workflow.patched(TICK_WHILE_HOLDING)
         self._start_bytes = workflow.info().get_current_history_size()
         if input.state is None:
             await self._signal(
@@ -228,6 +247,93 @@ class ReleaseWorkflow:
             raise
         return await self._finish(input, deliveries, records)
 
+    # -- what the front door signed ----------------------------------------------------------------
+
+    async def _admit_run(self, input: ReleaseInput) -> None:
+        """Fail at once a run no front door started: a forged, copied or replayed creation, or a
+        carried state that is not this workflow's own continue-as-new."""
+        info = workflow.info()
+        if input.state is not None and info.continued_run_id is None:
+            self._refuse_run(
+                "A release's state is carried only by its own continue-as-new; this run was "
+                "started with one by a client, so it is refused."
+            )
+        if input.state is not None:
+            return  # its carried keys hold; a `keys_changed` hint has them read again
+        await self._load_keys()
+        try:
+            check_seal(
+                input.seal,
+                purpose="create",
+                target=info.workflow_id,
+                body=input.signed_body(),
+                keys=self._state.trusted_keys,
+                now=self._now(),
+                seen={},
+            )
+        except Refused as exc:
+            self._refuse_run(exc.sentence)
+        assert input.seal is not None
+        key = next(k for k in self._state.trusted_keys if k.id == input.seal.key_id)
+        if input.clock_offset_seconds and not key.rehearsal:
+            self._refuse_run(
+                "A release on a shifted business clock is started only by a rehearsal's own "
+                "front door; this creation asks for one, so it is refused."
+            )
+        boundary.stamp_seal(self._state, input.seal, input.signed_body(), at_seq=1)
+
+    def _refuse_run(self, sentence: str) -> None:
+        workflow.upsert_search_attributes([search.PHASE.value_set(REFUSED_PHASE)])
+        raise ApplicationError(f"Release refused: {sentence}", type=FORGED, non_retryable=True)
+
+    async def _load_keys(self) -> None:
+        """Read the keys this release's worker trusts (recorded in history, so replay agrees)."""
+        keys: list[TrustedKey] = await workflow.execute_local_activity(
+            "trusted_keys",
+            result_type=list[TrustedKey],
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+        )
+        self._state.trusted_keys = keys
+        self._keys_loaded = True
+
+    @workflow.signal(name="keys_changed")
+    def keys_changed(self) -> None:
+        """A hint that the trusted keys changed: the release reads them from its worker again."""
+        if self._sealed:
+            self._spawn(self._load_keys())
+
+    def _check_seal(self, request: ActRequest) -> None:
+        """Refuse a command the front door did not sign for this release, as it stands now."""
+        if self._sealed is False:
+            return  # a run started before signing: its commands were never signed
+        if not self._keys_loaded and request.seal is not None and request.seal.signature:
+            return  # checked by the handler once the keys are read (the run's first moments)
+        check_seal(
+            request.seal,
+            purpose="act",
+            target=workflow.info().workflow_id,
+            body=request.signed_body(),
+            keys=self._state.trusted_keys,
+            now=self._now(),
+            seen=self._state.seen_requests,
+            actor=request.actor,
+        )
+
+    async def _sealed_and_known(self) -> None:
+        if self._sealed is None or (self._sealed and not self._keys_loaded):
+            await workflow.wait_condition(
+                lambda: self._sealed is False or (bool(self._sealed) and self._keys_loaded)
+            )
+
+    def _accept_seal(self, request: ActRequest) -> None:
+        """Check again (the state may have changed since validation) and remember the id."""
+        if not self._sealed:
+            return
+        self._check_seal(request)
+        assert request.seal is not None
+        remember(self._state.seen_requests, request.seal, self._now())
+
     async def _live(self, *loops: asyncio.Task[None]) -> None:
         """Sleep until the next thing due, wake for commands, until the release has ended."""
         while True:
@@ -240,13 +346,13 @@ class ReleaseWorkflow:
             self._sync_search_attributes(now)
             if is_ended(self._state):
                 return
-            if self._should_continue_as_new():
+            if self._continue_now():
                 await self._continue_as_new(*loops)
             wake = next_wake(self._state, now)
             if wake is not None:
                 self._set_alarm(wake, "next deadline event")
             self._dirty = False
-            await workflow.wait_condition(lambda: self._dirty or self._should_continue_as_new())
+            await workflow.wait_condition(lambda: self._dirty or self._continue_now())
 
     async def _finish(
         self, input: ReleaseInput, deliveries: asyncio.Task[None], records: asyncio.Task[None]
@@ -292,6 +398,14 @@ class ReleaseWorkflow:
         await workflow.sleep(at - self._now(), summary=summary)
         self._alarms.discard(at)
         self._dirty = True
+
+    def _continue_now(self) -> bool:
+        """Time to continue as new: not while a run that must wait for its appeal windows has
+        any open (it keeps sending reminders meanwhile; runs from before waited asleep)."""
+        if not self._should_continue_as_new():
+            return False
+        holding = self._input.hold_for_appeal_windows and bool(self._windows)
+        return not (holding and self._tick_while_holding)
 
     def _should_continue_as_new(self) -> bool:
         info = workflow.info()
@@ -479,12 +593,15 @@ class ReleaseWorkflow:
     @workflow.update(name="act")
     async def act(self, raw: RawValue) -> ActResult:
         """Apply one lifecycle command (`ActRequest`, validated first by `validate_act`)."""
+        await self._sealed_and_known()
         ctx = self._ctx()
         try:
             request = read_request(raw)
+            self._accept_seal(request)
             outcome = pipeline.apply(self._state, request.actor, request.command, ctx)
         except Refused as exc:  # a race with another handler since validation
             raise refusal(exc) from exc
+        self._stamp(request)
         self._dirty = True
         await self._perform(outcome.effects, ctx)
         return ActResult(
@@ -497,9 +614,14 @@ class ReleaseWorkflow:
     def validate_act(self, raw: RawValue) -> None:
         try:
             request = self._admit(raw)
+            self._check_seal(request)
             pipeline.validate(self._state, request.actor, request.command, self._ctx())
         except Refused as exc:
             raise refusal(exc) from exc
+
+    def _stamp(self, request: ActRequest) -> None:
+        if self._sealed and request.seal is not None:
+            boundary.stamp_seal(self._state, request.seal, request.signed_body())
 
     def _admit(self, raw: RawValue) -> ActRequest:
         """The command, read within its size, if the release has room to record it."""
@@ -525,6 +647,7 @@ class ReleaseWorkflow:
         Refusals are audited with bounded excerpts, up to a budget (then counted), so a flood
         of hostile signals cannot grow the release's record without bound.
         """
+        await self._sealed_and_known()
         ctx = self._ctx()
         try:
             request = self._admit(raw)
@@ -535,8 +658,8 @@ class ReleaseWorkflow:
             self._dirty = True
             return
         try:
-            pipeline.validate(self._state, request.actor, request.command, ctx)
-        except Refused as exc:
+            self._accept_seal(request)
+        except Refused as exc:  # not signed by the front door for this release, now
             boundary.record_refusal(
                 self._state,
                 ctx,
@@ -547,7 +670,22 @@ class ReleaseWorkflow:
             )
             self._dirty = True
             return
+        try:
+            pipeline.validate(self._state, request.actor, request.command, ctx)
+        except Refused as exc:
+            if boundary.record_refusal(
+                self._state,
+                ctx,
+                str(request.actor),
+                pipeline.command_line(request.command),
+                exc.sentence,
+                outcome="refused",
+            ):
+                self._stamp(request)
+            self._dirty = True
+            return
         outcome = pipeline.apply(self._state, request.actor, request.command, ctx)
+        self._stamp(request)
         self._dirty = True
         await self._perform(outcome.effects, ctx)
 

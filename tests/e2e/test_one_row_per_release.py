@@ -18,8 +18,9 @@ from temporalio.client import Client
 from schemas.base import Actor
 from schemas.vocabulary import ReleaseType
 from schemas.workflow_io import release_workflow_id
-from settings import TASK_QUEUE
+from settings import TASK_QUEUE, Settings
 from starter.client import Clock, Connection, ReleaseClient, connect
+from starter.keys import Signer, signing_key
 from starter.ops import ActOp
 from starter.rehearsal import op_for_line
 from tests.e2e.conftest import Cli, DevServer, ad_hoc_day
@@ -42,10 +43,15 @@ async def runs_of(client: Client, release_id: str) -> int:
 
 
 async def test_a_release_that_continued_as_new_is_one_row_with_its_current_phase(
-    cli: Cli, client: Client
+    cli: Cli, client: Client, server: DevServer
 ) -> None:
     deployment = ReleaseClient(
-        client=client, task_queue=TASK_QUEUE, clock=Clock(), max_history_events=SMALL_HISTORY
+        client=client,
+        task_queue=TASK_QUEUE,
+        clock=Clock(),
+        max_history_events=SMALL_HISTORY,
+        # The stack's own front door key: this test is the local front door.
+        signer=Signer(signing_key(Settings(data_dir=server.data_dir))),
     )
     rid = ad_hoc_day(610)
     secas = Actor.parse("SECAS:Kemp")
