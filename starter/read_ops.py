@@ -132,7 +132,10 @@ def _q(value: str) -> str:
 
 # Every run of a release that has continued as new stays in Temporal's visibility with the
 # search attributes it had then; the latest run is the one that did not continue.
-RELEASE_RUNS = "WorkflowType = 'ReleaseWorkflow' AND ExecutionStatus != 'ContinuedAsNew'"
+RELEASE_RUNS = (
+    "WorkflowType = 'ReleaseWorkflow' AND ExecutionStatus != 'ContinuedAsNew' "
+    "AND SecPhase != 'REFUSED'"  # a start no front door signed (workflows.release.REFUSED_PHASE)
+)
 
 
 async def latest_runs(
