@@ -413,7 +413,7 @@ class Directory:
             ).first()
             if found is None:
                 return None
-            row, owner = found.tuple()
+            row, owner = found
             if row.revoked_at is not None or owner.disabled:
                 return None
             if row.expires_at is not None and row.expires_at <= now:
@@ -513,7 +513,7 @@ class Directory:
             ).first()
         if found is None:
             return None
-        row, owner = found.tuple()
+        row, owner = found
         if row.revoked_at is not None or row.expires_at <= self._clock() or owner.disabled:
             return None
         return _principal(owner), row.csrf_token
