@@ -12,7 +12,7 @@ import os
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TASK_QUEUE = "sec-release"
@@ -79,6 +79,15 @@ class Settings(BaseSettings):
     )
     # A release continues as new past this many history events (or when Temporal suggests it).
     max_history_events: int = Field(1800, validation_alias=_env("SEC_RELEASE_MAX_HISTORY_EVENTS"))
+    # Single sign-on and bearer JWTs through an OpenID Connect provider (ACCESS.md,
+    # Authentication); all unset: no single sign-on, and only the directory's own API tokens.
+    oidc_issuer: str | None = Field(None, validation_alias=_env("OIDC_ISSUER"))
+    oidc_client_id: str | None = Field(None, validation_alias=_env("OIDC_CLIENT_ID"))
+    oidc_client_secret: SecretStr | None = Field(None, validation_alias=_env("OIDC_CLIENT_SECRET"))
+    # The `aud` a bearer JWT must carry for the API (default: the client id).
+    oidc_audience: str | None = Field(None, validation_alias=_env("OIDC_AUDIENCE"))
+    # Where the provider sends the browser back after sign-in (the front door's callback).
+    oidc_redirect_url: str | None = Field(None, validation_alias=_env("OIDC_REDIRECT_URL"))
 
     # The front door's signing key (`KEY_ID:BASE64`, else `keys/signing.key` in the data dir,
     # created on first use) and the public keys workers trust (a JSON list of

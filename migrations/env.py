@@ -12,6 +12,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import frontdoor.tables  # noqa: F401  (the directory's tables belong to the same metadata)
 from activities.store import Base, open_engine
 
 config = context.config

@@ -14,7 +14,16 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from rules.errors import Refused
-from starter import doc_cmds, lifecycle_cmds, mail_cmds, offline, read_cmds, rehearse_cmd, service
+from starter import (
+    directory_cmds,
+    doc_cmds,
+    lifecycle_cmds,
+    mail_cmds,
+    offline,
+    read_cmds,
+    rehearse_cmd,
+    service,
+)
 from starter.errors import EXIT_REFUSED, EXIT_USAGE, Unavailable, UsageError
 from starter.output import Output
 
@@ -64,6 +73,9 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
     offline.register(sub, common)
     words = [a for a in (argv or []) if not a.startswith("-")]
     if words and words[0] in offline.COMMANDS:
+        return parser
+    directory_cmds.register(sub, common)
+    if words and words[0] in directory_cmds.COMMANDS:
         return parser
     service.register(sub, common)
     mail_cmds.register(sub, common)
