@@ -14,7 +14,16 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from rules.errors import Refused
-from starter import doc_cmds, lifecycle_cmds, mail_cmds, offline, read_cmds, rehearse_cmd, service
+from starter import (
+    audit_cmds,
+    doc_cmds,
+    lifecycle_cmds,
+    mail_cmds,
+    offline,
+    read_cmds,
+    rehearse_cmd,
+    service,
+)
 from starter.errors import EXIT_REFUSED, EXIT_USAGE, Unavailable, UsageError
 from starter.output import Output
 
@@ -67,6 +76,7 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
         return parser
     service.register(sub, common)
     mail_cmds.register(sub, common)
+    audit_cmds.register(sub, common)
     read_cmds.register(sub, common)
     lifecycle_cmds.register(sub, common)
     doc_cmds.register(sub, common)
