@@ -159,8 +159,12 @@ def verify_chain(
             if row.entry.signature:
                 bad = check_signature(row.entry)
                 if bad:
+                    end = "" if bad.endswith((".", "!", "?")) else "."
                     found.append(
-                        (row.entry.seq, f"Entry {row.entry.seq}'s signature does not hold: {bad}")
+                        (
+                            row.entry.seq,
+                            f"Entry {row.entry.seq} fails its signature check: {bad}{end}",
+                        )
                     )
     found.sort(key=lambda problem: problem[0])  # stable: an entry's problems keep their order
     return [sentence for _, sentence in found]

@@ -13,8 +13,8 @@ from activities.register import SqlRegister
 from activities.store import (
     SchemaState,
     StoreNewerThanCode,
-    UtcDateTime,
     StoreNotReady,
+    UtcDateTime,
     check_schema,
     head_revision,
     open_engine,

@@ -119,12 +119,19 @@ def test_signatures_are_checked_only_where_there_is_one() -> None:
 
     def check(entry: AuditEntry) -> str | None:
         asked.append(entry.seq)
-        return "key k1 did not sign this message." if entry.seq == 3 else None
+        return (
+            "its signature by key 'k1' does not match the recorded message"
+            if entry.seq == 3
+            else None
+        )
 
     problems = verify_chain(RELEASE, chain(RELEASE, signed), check)
 
     assert asked == [1, 3]
-    assert problems == ["Entry 3's signature does not hold: key k1 did not sign this message."]
+    assert problems == [
+        "Entry 3 fails its signature check: its signature by key 'k1' does not match the "
+        "recorded message."
+    ]
 
 
 # -- any single change to any field of any stored entry is found -------------------------------
@@ -154,8 +161,8 @@ def tampered(draw: st.DrawFn) -> tuple[list[ChainedEntry], int]:
         value = draw(st.text(max_size=20).filter(lambda v: v != getattr(row.entry, field)))
         linked[i] = dataclasses.replace(row, entry=row.entry.model_copy(update={field: value}))
     elif field == "seq":
-        value = draw(st.integers(-5, 50).filter(lambda v: v != row.entry.seq))
-        linked[i] = dataclasses.replace(row, entry=row.entry.model_copy(update={"seq": value}))
+        seq = draw(st.integers(-5, 50).filter(lambda v: v != row.entry.seq))
+        linked[i] = dataclasses.replace(row, entry=row.entry.model_copy(update={"seq": seq}))
         linked.sort(key=lambda r: r.entry.seq)  # the store reads a trail in seq order
     elif field == "at":
         shift = draw(st.integers(1, 10**9).map(lambda us: timedelta(microseconds=us)))
@@ -166,7 +173,10 @@ def tampered(draw: st.DrawFn) -> tuple[list[ChainedEntry], int]:
         digest = draw(st.text("0123456789abcdef", min_size=64, max_size=64))
         if digest == getattr(row, field):
             digest = "1" * 64 if digest != "1" * 64 else "2" * 64
-        linked[i] = dataclasses.replace(row, **{field: digest})
+        if field == "hash":
+            linked[i] = dataclasses.replace(row, hash=digest)
+        else:
+            linked[i] = dataclasses.replace(row, prev_hash=digest)
     return linked, i
 
 
