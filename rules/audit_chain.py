@@ -21,10 +21,14 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC
+from itertools import islice
 
 from schemas.state import AuditEntry
 
 GENESIS = "0" * 64
+# Beyond this many broken entries, or vacant numbers, moved entries are not looked for: each is
+# reported as altered, which it also is.
+MOVED_SEARCH = 200
 
 SignatureCheck = Callable[[AuditEntry], str | None]
 """Given an entry with a signature, a sentence when the signature does not verify, else None."""
@@ -86,6 +90,15 @@ def _missing(first: int, last: int) -> str:
     return f"Entry {first}" if first == last else f"Entries {first} to {last}"
 
 
+def _possible_origins(rows: Sequence[ChainedEntry], broken: set[int]) -> list[int]:
+    """Where a moved entry can have come from: a number now held by another broken entry, or
+    one no entry holds (at most `MOVED_SEARCH` of those, so a wild seq costs little)."""
+    held = {r.entry.seq for r in rows}
+    top = max(held, default=0)
+    vacant = (seq for seq in range(1, top + 2) if seq not in held)
+    return sorted({rows[i].entry.seq for i in broken} | set(islice(vacant, MOVED_SEARCH)))
+
+
 def _moved_from(release_id: str, row: ChainedEntry, seqs: Sequence[int]) -> int | None:
     """The seq this row's content was recorded under, when only its number was changed."""
     for seq in seqs:
@@ -112,14 +125,15 @@ def verify_chain(
     carries a signature is checked too.
     """
     found: list[tuple[int, str]] = []  # (seq, sentence), told in the order of the trail
-    seqs = sorted({r.entry.seq for r in rows} | set(range(1, len(rows) + 1)))
-    broken: set[int] = set()  # indexes of rows already found altered or moved
-    for i, row in enumerate(rows):
-        seq = row.entry.seq
-        if entry_hash(release_id, row.entry, row.prev_hash) == row.hash:
-            continue
-        broken.add(i)
-        origin = _moved_from(release_id, row, seqs)
+    broken = {  # indexes of rows whose stored hash does not match their content
+        i
+        for i, row in enumerate(rows)
+        if entry_hash(release_id, row.entry, row.prev_hash) != row.hash
+    }
+    origins = _possible_origins(rows, broken) if len(broken) <= MOVED_SEARCH else []
+    for i in sorted(broken):
+        seq = rows[i].entry.seq
+        origin = _moved_from(release_id, rows[i], origins)
         if origin is None:
             found.append(
                 (seq, f"Entry {seq} was altered: its stored hash does not match its content.")

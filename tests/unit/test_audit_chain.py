@@ -194,3 +194,15 @@ def test_any_entry_removed_but_the_last_is_found(n: int, data: st.DataObject) ->
     i = data.draw(st.integers(0, n - 1))
     del linked[i]
     assert verify_chain(RELEASE, linked) != []
+
+
+def test_a_long_trail_with_every_entry_altered_is_checked_in_one_pass() -> None:
+    linked = [
+        dataclasses.replace(r, entry=r.entry.model_copy(update={"detail": "x"}))
+        for r in chain(RELEASE, entries(1500))
+    ]
+
+    problems = verify_chain(RELEASE, linked)
+
+    assert len(problems) == 1500
+    assert problems[0] == "Entry 1 was altered: its stored hash does not match its content."
