@@ -25,6 +25,7 @@ from activities.store import (
     session_factory,
     utc_now,
 )
+from rules.audit_chain import GENESIS, ChainedEntry, entry_hash
 from schemas.state import AuditEntry
 from schemas.status import ReleaseStatus
 from schemas.workflow_io import RecordReceipt, RecordRequest, UnfinishedRelease
@@ -64,7 +65,8 @@ class SqlRegister:
 
     `record` is idempotent: the register row is an upsert, and each audit entry is inserted
     with ON CONFLICT (release, seq) DO NOTHING, so a retried activity or a replayed workflow
-    never writes a line twice. An entry the store already holds under that (release, seq) with
+    never writes a line twice. The trail is append-only and hash-chained (`rules.audit_chain`):
+    each new row holds the hash of the release's row before it. An entry the store already holds under that (release, seq) with
     other content is not dropped: it is kept in `audit_divergence` and its seq returned, so the
     release can say so (a reset by an operator). Once a final status is filed, a late record
     without one (e.g. an earlier attempt retried) does not overwrite the register row.
@@ -100,71 +102,85 @@ class SqlRegister:
                 )
             )
             if request.audit:
-                insert = _insert(session, AuditRow).values(
-                    [
-                        {
-                            "release_id": request.release_id,
-                            "seq": entry.seq,
-                            "at": entry.at,
-                            "actor": entry.actor,
-                            "command": entry.command,
-                            "outcome": entry.outcome,
-                            "detail": entry.detail,
-                        }
-                        for entry in request.audit
-                    ]
-                )
-                await session.execute(
-                    insert.on_conflict_do_nothing(
-                        index_elements=[AuditRow.release_id, AuditRow.seq]
-                    )
-                )
-                return RecordReceipt(diverged=await self._divergences(session, request))
+                return RecordReceipt(diverged=await self._append(session, request))
         return RecordReceipt()
 
-    async def _divergences(self, session: AsyncSession, request: RecordRequest) -> list[int]:
-        """Keep each entry the store holds with other content beside it; their seqs."""
-        given = {e.seq: e for e in request.audit}
-        stored = await session.scalars(
-            select(AuditRow).where(
-                AuditRow.release_id == request.release_id, AuditRow.seq.in_(list(given))
-            )
-        )
-        diverged: list[int] = []
-        for row in stored:
-            entry = given[row.seq]
-            same = (row.actor, row.command, row.outcome, row.detail, row.at) == (
-                entry.actor,
-                entry.command,
-                entry.outcome,
-                entry.detail,
-                entry.at,
-            )
-            if same:
-                continue
-            known = await session.scalar(
-                select(AuditDivergenceRow.id).where(
-                    AuditDivergenceRow.release_id == request.release_id,
-                    AuditDivergenceRow.seq == entry.seq,
-                    AuditDivergenceRow.command == entry.command,
-                    AuditDivergenceRow.at == entry.at,
+    async def _append(self, session: AsyncSession, request: RecordRequest) -> list[int]:
+        """Append the entries the store lacks to the release's chain; the seqs that diverged.
+
+        Runs in the transaction that upserted the release's row, which holds that row locked
+        (PostgreSQL locks it even when the upsert's WHERE leaves it unchanged; SQLite's first
+        write locks the whole database), so one release's chain grows one record at a time.
+        Each entry's hash depends only on the release's entries before it, so a retried or
+        concurrent record of the same entries computes the same chain; an insert that loses a
+        race is compared like any entry already stored.
+        """
+        release_id = request.release_id
+        entries = sorted(request.audit, key=lambda e: e.seq)
+        first = entries[0].seq
+        stored = {
+            row.seq: row
+            for row in await session.scalars(
+                select(AuditRow).where(
+                    AuditRow.release_id == release_id, AuditRow.seq.in_([e.seq for e in entries])
                 )
             )
-            if known is None:
-                session.add(
-                    AuditDivergenceRow(
-                        release_id=request.release_id,
-                        seq=entry.seq,
-                        at=entry.at,
-                        actor=entry.actor,
-                        command=entry.command,
-                        outcome=entry.outcome,
-                        detail=entry.detail,
-                        found_at=self._clock(),
+        }
+        # The entry before the first given: what the first new entry links to.
+        prev = await session.scalar(
+            select(AuditRow.hash)
+            .where(AuditRow.release_id == release_id, AuditRow.seq < first)
+            .order_by(AuditRow.seq.desc())
+            .limit(1)
+        )
+        prev_hash = prev if prev is not None else GENESIS
+        diverged: list[int] = []
+        for entry in entries:
+            row = stored.get(entry.seq)
+            if row is None:
+                digest = entry_hash(release_id, entry, prev_hash)
+                inserted = await session.scalar(
+                    _insert(session, AuditRow)
+                    .values(
+                        release_id=release_id,
+                        **_columns(entry),
+                        prev_hash=prev_hash,
+                        hash=digest,
+                    )
+                    .on_conflict_do_nothing(index_elements=[AuditRow.release_id, AuditRow.seq])
+                    .returning(AuditRow.id)
+                )
+                if inserted is not None:
+                    prev_hash = digest
+                    continue
+                row = await session.scalar(  # another record stored this seq meanwhile
+                    select(AuditRow).where(
+                        AuditRow.release_id == release_id, AuditRow.seq == entry.seq
                     )
                 )
-            diverged.append(entry.seq)
-        return sorted(diverged)
+                assert row is not None
+            if _columns(_entry(row)) != _columns(entry):
+                await self._keep_divergence(session, release_id, entry)
+                diverged.append(entry.seq)
+            prev_hash = row.hash
+        return diverged
+
+    async def _keep_divergence(
+        self, session: AsyncSession, release_id: str, entry: AuditEntry
+    ) -> None:
+        """Keep an entry that arrived with other content under a stored seq (once)."""
+        known = await session.scalar(
+            select(AuditDivergenceRow.id).where(
+                AuditDivergenceRow.release_id == release_id,
+                AuditDivergenceRow.seq == entry.seq,
+                AuditDivergenceRow.command == entry.command,
+                AuditDivergenceRow.at == entry.at,
+            )
+        )
+        if known is None:
+            session.add(
+                AuditDivergenceRow(release_id=release_id, **_columns(entry), found_at=self._clock())
+            )
 
     async def divergences(self, release_id: str) -> list[AuditEntry]:
         """Entries that arrived with other content under a seq already stored, in order."""
@@ -252,6 +268,18 @@ class SqlRegister:
             )
             return [_entry(r) for r in rows]
 
+    async def chain(self, release_id: str) -> list[ChainedEntry]:
+        """The release's audit trail with each row's stored hashes, in seq order."""
+        async with self._sessions() as session:
+            rows = await session.scalars(
+                select(AuditRow).where(AuditRow.release_id == release_id).order_by(AuditRow.seq)
+            )
+            return [_chained(r) for r in rows]
+
+
+def _chained(row: AuditRow) -> ChainedEntry:
+    return ChainedEntry(entry=_entry(row), prev_hash=row.prev_hash, hash=row.hash)
+
 
 def _entry(row: AuditColumns) -> AuditEntry:
     return AuditEntry(
@@ -261,6 +289,30 @@ def _entry(row: AuditColumns) -> AuditEntry:
         command=row.command,
         outcome=row.outcome,
         detail=row.detail,
+        principal=row.principal,
+        request_id=row.request_id,
+        key_id=row.key_id,
+        signature=row.signature,
+        signed=row.signed,
+    )
+
+
+def _columns(entry: AuditEntry) -> dict[str, Any]:
+    """An entry's values for either audit table."""
+    return entry.model_dump(
+        include={
+            "seq",
+            "at",
+            "actor",
+            "command",
+            "outcome",
+            "detail",
+            "principal",
+            "request_id",
+            "key_id",
+            "signature",
+            "signed",
+        }
     )
 
 
@@ -296,5 +348,16 @@ async def registered_status(settings: Settings, release_id: str) -> ReleaseStatu
         return None
     try:
         return await SqlRegister(session_factory(engine)).final_status(release_id)
+    finally:
+        await engine.dispose()
+
+
+async def stored_chain(settings: Settings, release_id: str) -> list[ChainedEntry] | None:
+    """A release's stored audit chain (None when nothing was stored yet; [] for no entries)."""
+    engine = await ready_engine(settings.database_url)
+    if engine is None:
+        return None
+    try:
+        return await SqlRegister(session_factory(engine)).chain(release_id)
     finally:
         await engine.dispose()

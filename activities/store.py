@@ -132,13 +132,26 @@ class AuditColumns:
     command: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(Text, default="")
+    # A command the front door signed: who, which request, and the signature with its message.
+    principal: Mapped[str] = mapped_column(Text, default="")
+    request_id: Mapped[str] = mapped_column(Text, default="")
+    key_id: Mapped[str] = mapped_column(Text, default="")
+    signature: Mapped[str] = mapped_column(Text, default="")
+    signed: Mapped[str] = mapped_column(Text, default="")
 
 
 class AuditRow(AuditColumns, Base):
-    """One line of a release's audit trail; (release, seq) is written once, whatever retries."""
+    """One line of a release's audit trail; (release, seq) is written once, whatever retries.
+
+    Append-only: the database refuses UPDATE and DELETE (triggers, migration r0004), and each
+    row holds the hash of the release's previous row and its own (`rules.audit_chain`).
+    """
 
     __tablename__ = "audit"
     __table_args__ = (UniqueConstraint("release_id", "seq"),)
+
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")
+    hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class AuditDivergenceRow(AuditColumns, Base):

@@ -15,6 +15,7 @@ from typing import NoReturn
 
 from rules.errors import Refused
 from starter import (
+    audit_cmds,
     directory_cmds,
     doc_cmds,
     lifecycle_cmds,
@@ -79,6 +80,7 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
         return parser
     service.register(sub, common)
     mail_cmds.register(sub, common)
+    audit_cmds.register(sub, common)
     read_cmds.register(sub, common)
     lifecycle_cmds.register(sub, common)
     doc_cmds.register(sub, common)

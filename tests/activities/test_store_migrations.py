@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import column, inspect, table, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from activities.register import SqlRegister
 from activities.store import (
     SchemaState,
     StoreNewerThanCode,
     StoreNotReady,
+    UtcDateTime,
     check_schema,
     head_revision,
     open_engine,
@@ -27,6 +29,7 @@ from schemas.workflow_io import RecordRequest
 from starter.errors import Unavailable
 
 PREVIOUS = "r0002"
+OLD_COLUMNS = {"seq", "at", "actor", "command", "outcome", "detail"}
 
 
 def _tables(conn: Connection) -> set[str]:
@@ -52,6 +55,40 @@ def june_2020_row() -> RecordRequest:
     )
 
 
+async def record_at_old_revision(engine: AsyncEngine, request: RecordRequest) -> None:
+    """What the code of an older revision (r0001 to r0003) recorded: the row and its audit."""
+    releases = table(
+        "releases",
+        *(column(c) for c in ("id", "name", "type", "phase", "go_live", "lapsed")),
+        column("updated_at", UtcDateTime()),
+    )
+    audit = table(
+        "audit",
+        *(column(c) for c in ("release_id", "seq", "actor", "command", "outcome", "detail")),
+        column("at", UtcDateTime()),
+    )
+    async with engine.begin() as conn:
+        await conn.execute(
+            releases.insert().values(
+                id=request.release_id,
+                name=request.name,
+                type=request.type.value,
+                phase=request.phase,
+                go_live=request.go_live,
+                lapsed=request.lapsed,
+                updated_at=datetime.now(UTC),
+            )
+        )
+        if request.audit:
+            await conn.execute(
+                audit.insert(),
+                [
+                    {"release_id": request.release_id, **e.model_dump(include=OLD_COLUMNS)}
+                    for e in request.audit
+                ],
+            )
+
+
 async def test_migrations_build_the_whole_store_on_an_empty_database(store_url: str) -> None:
     await prepare_store(store_url)
     await prepare_store(store_url)  # `up` after `up`: nothing to do, nothing changes
@@ -73,7 +110,7 @@ async def test_a_store_at_the_previous_revision_upgrades_and_keeps_its_register(
     engine = open_engine(store_url)
     try:
         await upgrade_store(engine, PREVIOUS)
-        await SqlRegister(session_factory(engine)).record(june_2020_row())
+        await record_at_old_revision(engine, june_2020_row())
         assert (await check_schema(engine)).state is SchemaState.BEHIND
     finally:
         await engine.dispose()
@@ -123,8 +160,14 @@ async def test_the_revisions_form_one_line_from_the_register_to_the_outbox() -> 
 
     script = ScriptDirectory.from_config(_alembic_config())
     chain = [(s.revision, s.down_revision) for s in script.walk_revisions()]
-    assert chain == [("r0004", "r0003"), ("r0003", "r0002"), ("r0002", "r0001"), ("r0001", None)]
-    assert head_revision() == "r0004"
+    assert chain == [
+        ("r0005", "r0004"),
+        ("r0004", "r0003"),
+        ("r0003", "r0002"),
+        ("r0002", "r0001"),
+        ("r0001", None),
+    ]
+    assert head_revision() == "r0005"
 
 
 async def test_a_database_that_does_not_answer_is_one_sentence() -> None:
