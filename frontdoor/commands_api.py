@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 from fastapi import APIRouter, Body, Depends, Query, status
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, create_model
 
@@ -195,7 +196,7 @@ def _endpoint(leaf: Leaf) -> Callable[..., Coroutine[Any, Any, JSONResponse]]:
             answer = SignalAnswer(release=release_id, command=command.kind, request_id=request_id)
             return JSONResponse(answer.model_dump(mode="json"), status_code=202)
         result = await ActOp(release_id, command).run(deployment, actor)
-        return JSONResponse(result.data)
+        return JSONResponse(jsonable_encoder(result.data))
 
     act.__name__ = f"act_{leaf.name}"
     return act

@@ -10,6 +10,7 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from frontdoor.commands_api import ERRORS
@@ -90,7 +91,7 @@ async def list_releases(
     result = await ListOp(phase, type, lapsed, go_live_from, go_live_to).run(
         deployment, principal.actor()
     )
-    return JSONResponse(result.data)
+    return JSONResponse(jsonable_encoder(result.data))
 
 
 @router.get(
@@ -103,7 +104,7 @@ async def release_status(release_id: ReleaseId, principal: Caller, deployment: D
     from starter.read_ops import StatusOp
 
     result = await StatusOp(release_id).run(deployment, principal.actor())
-    return JSONResponse(result.data)
+    return JSONResponse(jsonable_encoder(result.data))
 
 
 @router.get(
@@ -116,7 +117,7 @@ async def inbox(principal: Caller, deployment: Deployment) -> JSONResponse:
     from starter.read_ops import InboxOp
 
     result = await InboxOp().run(deployment, principal.actor())
-    return JSONResponse(result.data)
+    return JSONResponse(jsonable_encoder(result.data))
 
 
 @router.get(
@@ -131,7 +132,7 @@ async def release_timeline(
     from starter.read_ops import TimelineOp
 
     result = await TimelineOp(release_id).run(deployment, principal.actor())
-    return JSONResponse(result.data)
+    return JSONResponse(jsonable_encoder(result.data))
 
 
 async def _document(
@@ -222,7 +223,7 @@ async def create_release(
     _allowed(RELEASE_CREATE, principal)
     op = CreateOp(body.id, body.go_live, body.type, body.ad_hoc)
     result = await op.run(deployment, principal.actor())
-    return JSONResponse(result.data, status_code=status.HTTP_201_CREATED)
+    return JSONResponse(jsonable_encoder(result.data), status_code=status.HTTP_201_CREATED)
 
 
 @router.post(
@@ -243,4 +244,4 @@ async def add_freeze(
 
     _allowed(FREEZE_ADD, principal)
     result = await FreezeOp(body.start, body.end, body.reason).run(deployment, principal.actor())
-    return JSONResponse(result.data)
+    return JSONResponse(jsonable_encoder(result.data))
