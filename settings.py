@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     # The embedded dev server (`sec-release up`).
     port: int = Field(7233, validation_alias=_env("SEC_RELEASE_PORT"))
     ui_port: int = Field(8233, validation_alias=_env("SEC_RELEASE_UI_PORT"))
+    # The front door (HTTP API): `up` serves it on 127.0.0.1; `serve` on http_host.
+    http_host: str = Field("127.0.0.1", validation_alias=_env("SEC_RELEASE_HTTP_HOST"))
+    http_port: int = Field(8000, ge=1, le=65535, validation_alias=_env("SEC_RELEASE_HTTP_PORT"))
     # The store: a SQLite file in the data dir unless DATABASE_URL names another database.
     database_url_setting: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
     # Mail: with no SMTP_HOST, `up` runs a local sink that keeps every message as a .eml file.

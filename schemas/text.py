@@ -13,6 +13,7 @@ oversized or hostile field is refused before any rule runs, whatever door it cam
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, ValidationError
@@ -102,7 +103,11 @@ def register_tags(tags: set[str]) -> None:
 
 def sentence_of(error: ValidationError, what: str = "command") -> str:
     """One sentence for the first problem pydantic found (and how many more there are)."""
-    errors = error.errors(include_url=False, include_input=False)
+    return sentence_of_errors(error.errors(include_url=False, include_input=False), what)
+
+
+def sentence_of_errors(errors: Sequence[Mapping[str, Any]], what: str = "command") -> str:
+    """`sentence_of` for pydantic's error list as others pass it on (e.g. FastAPI's 422)."""
     if not errors:
         return f"The {what} could not be read."
     first = errors[0]

@@ -1,8 +1,10 @@
-"""Running the service: `up` (dev server + worker + mail sink) and `worker` (a configured server)."""
+"""Running the service: `up` (dev server + worker + mail sink + front door), `worker` (against a
+configured server) and `serve` (the front door alone, against a configured server)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 from typing import TYPE_CHECKING, Any
 
 from starter.args import bounded_int
@@ -14,6 +16,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from settings import Settings
+    from starter.client import Connection
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -34,7 +37,27 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="N",
         help="Web UI port (default 8233)",
     )
+    p.add_argument(
+        "--http-port",
+        type=bounded_int(1, 65535, "port"),
+        metavar="N",
+        help="front door (HTTP API) port on 127.0.0.1 (default 8000)",
+    )
     p.set_defaults(handler=up_cmd)
+
+    p = sub.add_parser(
+        "serve",
+        parents=[common],
+        help="serve the front door (HTTP API) against TEMPORAL_ADDRESS and DATABASE_URL",
+    )
+    p.add_argument("--host", metavar="H", help="address to listen on (default 127.0.0.1)")
+    p.add_argument(
+        "--port",
+        type=bounded_int(1, 65535, "port"),
+        metavar="N",
+        help="port to listen on (default 8000)",
+    )
+    p.set_defaults(handler=serve_cmd)
 
     p = sub.add_parser(
         "worker", parents=[common], help="run a worker against the configured Temporal server"
@@ -60,13 +83,42 @@ def up_cmd(args: argparse.Namespace, out: Output) -> int:
     settings = settings_from(args)
     port = args.port or settings.port
     ui_port = args.ui_port or settings.ui_port
+    http_port = args.http_port or settings.http_port
     import asyncio
 
-    asyncio.run(_up(settings, port, ui_port, out))
+    asyncio.run(_up(settings, port, ui_port, http_port, out))
     return 0
 
 
-async def _up(settings: Settings, port: int, ui_port: int, out: Output) -> None:
+def serve_cmd(args: argparse.Namespace, out: Output) -> int:
+    from starter.session import connection_from, settings_from
+
+    settings = settings_from(args)
+    connection = connection_from(args, settings)
+    host = args.host or settings.http_host
+    port = args.port or settings.http_port
+    import asyncio
+
+    asyncio.run(_serve_front_door(settings, connection, host, port, out))
+    return 0
+
+
+async def _serve_front_door(
+    settings: Settings, connection: Connection, host: str, port: int, out: Output
+) -> None:
+    """The front door alone; it connects to Temporal on the first request that needs it."""
+    from frontdoor.serve import app_for, front_door
+    from starter.client import configure_runtime
+
+    configure_runtime("WARN")
+    stop = _stop_event()
+    async with front_door(app_for(settings, connection), host, port, log_level="info") as url:
+        out.note(f"front door at {url} (API docs at {url}/docs); Temporal at {connection.address}")
+        await stop.wait()
+        out.note("Stopping the front door ...")
+
+
+async def _up(settings: Settings, port: int, ui_port: int, http_port: int, out: Output) -> None:
     import asyncio
 
     from starter.client import configure_runtime
@@ -83,6 +135,7 @@ async def _up(settings: Settings, port: int, ui_port: int, out: Output) -> None:
     if leftover:
         out.note(leftover)
     check_port_free(port, "Temporal frontend", "--port")
+    check_port_free(http_port, "front door", "--http-port")
     out.note(
         f"Starting the Temporal dev server on localhost:{port} (data in {settings.data_dir}) ..."
     )
@@ -98,9 +151,10 @@ async def _up(settings: Settings, port: int, ui_port: int, out: Output) -> None:
         banner = [
             f"sec-release is up: Temporal at {address}, Web UI http://localhost:{ui_port}",
             f"  worker on task queue {settings.task_queue}; store {settings.database_url}; {mail}",
+            f"  front door http://127.0.0.1:{http_port} (API docs at /docs)",
             "  try: sec-release --as SECAS:You release create 2027-06   (Ctrl-C stops everything)",
         ]
-        await _serve(settings, address, stop, out, banner)
+        await _serve(settings, address, stop, out, banner, http_port=http_port)
     out.note("sec-release stopped.")
 
 
@@ -140,8 +194,10 @@ async def _serve(
     out: Output,
     banner: list[str],
     args: argparse.Namespace | None = None,
+    http_port: int | None = None,
 ) -> None:
-    """Apply the store's migrations, make sure the Panel workflow runs, and run a worker until stopped."""
+    """Apply the store's migrations, make sure the Panel workflow runs, and run a worker until
+    stopped; with `http_port`, the front door on 127.0.0.1 beside it (`up`)."""
     from starter.client import Clock, Connection, ReleaseClient, connect
     from starter.session import connection_from
     from worker import build_worker, production_adapters
@@ -163,14 +219,22 @@ async def _serve(
             max_history_events=settings.max_history_events,
             signer=Signer(signing_key(settings)),
         )
-        async with build_worker(
-            client,
-            settings.task_queue,
-            sender=sender,
-            register=register,
-            keys=lambda: trusted_keys(settings),
+        async with (
+            build_worker(
+                client,
+                settings.task_queue,
+                sender=sender,
+                register=register,
+                keys=lambda: trusted_keys(settings),
+            ),
+            contextlib.AsyncExitStack() as http,
         ):
             await deployment.panel()
+            if http_port is not None:
+                from frontdoor.serve import app_for, front_door
+
+                app = app_for(settings, connection)
+                await http.enter_async_context(front_door(app, "127.0.0.1", http_port))
             for line in banner:
                 out.note(line)
             await stop.wait()

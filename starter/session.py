@@ -76,11 +76,16 @@ def actor_from(args: argparse.Namespace) -> Actor | None:
 
 
 async def deployment_for(args: argparse.Namespace) -> ReleaseClient:
+    settings = settings_from(args)
+    return await deployment_with(settings, connection_from(args, settings))
+
+
+async def deployment_with(settings: Settings, connection: Connection) -> ReleaseClient:
+    """The releases these settings run, reached through `connection` (the CLI, the front door)."""
     from starter.client import Clock, ReleaseClient, connect
     from starter.keys import Signer, signing_key
 
-    settings = settings_from(args)
-    client = await connect(connection_from(args, settings))
+    client = await connect(connection)
 
     async def id_in_register(release_id: str) -> str | None:
         from activities.register import taken_in_register

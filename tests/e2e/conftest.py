@@ -159,13 +159,15 @@ class Cli:
 
 @dataclass
 class DevServer:
-    """`sec-release up --port P --ui-port U` on a data dir of its own; stopped with SIGTERM."""
+    """`sec-release up --port P --ui-port U --http-port H` on a data dir of its own; stopped
+    with SIGTERM."""
 
     data_dir: Path
     log: Path
     port: int = field(default_factory=free_port)
     ui_port: int = field(default_factory=free_port)
     sink_port: int = field(default_factory=free_port)
+    http_port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -195,6 +197,8 @@ class DevServer:
                     str(self.port),
                     "--ui-port",
                     str(self.ui_port),
+                    "--http-port",
+                    str(self.http_port),
                 ],
                 env=self.env,
                 cwd=REPO,

@@ -1,0 +1,84 @@
+"""Running the front door under uvicorn: `sec-release serve`, and beside the worker in `up`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Generator
+
+import uvicorn
+from fastapi import FastAPI
+
+from frontdoor.auth_api import Authenticator, NoCredentialsAccepted
+from settings import Settings
+from starter.client import Connection
+from starter.errors import Unavailable
+
+START_TIMEOUT_SECONDS = 30.0
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signals to its caller (`up` stops everything in order)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        yield
+
+
+def authenticator_for(settings: Settings) -> Authenticator:
+    """The authenticator of a front door started with these settings.
+
+    It accepts nobody (every `/api` route answers 401) until the directory's authenticator
+    (API tokens, sessions, OIDC JWTs: `frontdoor.directory`) is wired here: the front door
+    fails closed rather than trusting a role a client asserts.
+    """
+    return NoCredentialsAccepted()
+
+
+def app_for(settings: Settings, connection: Connection) -> FastAPI:
+    """The front door of the releases these settings and this connection reach."""
+    from frontdoor.app import create_app
+    from starter.session import deployment_with
+
+    return create_app(
+        settings,
+        releases=lambda: deployment_with(settings, connection),
+        authenticator=authenticator_for(settings),
+    )
+
+
+@contextlib.asynccontextmanager
+async def front_door(
+    app: FastAPI, host: str, port: int, *, log_level: str = "warning"
+) -> AsyncIterator[str]:
+    """Serve `app` on host:port while the block runs; yields its URL once it listens."""
+    config = uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, lifespan="off", server_header=False
+    )
+    server = _Server(config)
+    task = asyncio.create_task(server.serve())
+    deadline = asyncio.get_running_loop().time() + START_TIMEOUT_SECONDS
+    while not server.started:
+        if task.done() or asyncio.get_running_loop().time() > deadline:
+            server.should_exit = True
+            with contextlib.suppress(BaseException):
+                await task
+            raise Unavailable(
+                f"The front door could not listen on {host}:{port}; is the port in use? "
+                "Choose another with --http-port (up) or --port (serve)."
+            )
+        await asyncio.sleep(0.05)
+    try:
+        yield f"http://{host}:{_bound_port(server, port)}"
+    finally:
+        server.should_exit = True
+        await task
+
+
+def _bound_port(server: uvicorn.Server, port: int) -> int:
+    """The port the server listens on (the one the OS chose when asked for port 0)."""
+    for listener in server.servers:
+        for sock in listener.sockets:
+            bound: int = sock.getsockname()[1]
+            return bound
+    return port

@@ -1,0 +1,45 @@
+"""The API against its own `/openapi.json`: schemathesis generates requests for every operation
+(a few each, from the declared examples and the schemas) and checks that none answers 5xx and
+that every answer's status, content type and body are the ones declared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis import checks as st_checks
+
+from schemas.principal import AccessRole
+from settings import Settings
+from starter.client import Connection
+from tests.frontdoor.conftest import FrontDoor, build_app, headers
+
+# The schema as the app declares it (no server is needed to build it).
+schema = schemathesis.openapi.from_dict(
+    build_app(Settings(data_dir=Path(".")), Connection()).openapi()
+)
+
+CHECKS = [
+    getattr(st_checks, name)
+    for name in (
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_schema_conformance",
+    )
+]
+
+
+@schema.parametrize()
+@settings(
+    max_examples=3,
+    phases=[Phase.explicit, Phase.generate],
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_every_operation_answers_as_declared(case: Any, api: FrontDoor) -> None:
+    case.call_and_validate(
+        base_url=api.url, headers=headers(AccessRole.SECAS), checks=CHECKS, timeout=60
+    )
