@@ -1,4 +1,4 @@
-"""The keys a worker trusts, read by its workflows as a local activity (ACCESS.md).
+"""The keys a worker trusts, read by its workflows as an activity (ACCESS.md).
 
 Recorded in each workflow's history, so replay sees the keys the run saw; read afresh at each
 run's start and when a `keys_changed` hint arrives, so keys rotate without restarting releases.

@@ -11,9 +11,9 @@ from starter.keys import Signer, SigningKey
 TEST_KEY = SigningKey.generate("tests")
 
 
-def test_signer() -> Signer:
+def signer_for_tests() -> Signer:
     return Signer(TEST_KEY)
 
 
-def test_keys() -> list[TrustedKey]:
+def keys_for_tests() -> list[TrustedKey]:
     return [TEST_KEY.trusted(rehearsal=True)]

@@ -225,7 +225,7 @@ class PanelWorkflow:
             self._releases = {k: v for k, v in self._releases.items() if v != workflow_id}
 
     async def _load_keys(self) -> None:
-        keys: list[TrustedKey] = await workflow.execute_local_activity(
+        keys: list[TrustedKey] = await workflow.execute_activity(
             "trusted_keys",
             result_type=list[TrustedKey],
             start_to_close_timeout=timedelta(seconds=30),

@@ -288,7 +288,7 @@ class ReleaseWorkflow:
 
     async def _load_keys(self) -> None:
         """Read the keys this release's worker trusts (recorded in history, so replay agrees)."""
-        keys: list[TrustedKey] = await workflow.execute_local_activity(
+        keys: list[TrustedKey] = await workflow.execute_activity(
             "trusted_keys",
             result_type=list[TrustedKey],
             start_to_close_timeout=timedelta(seconds=30),
@@ -532,7 +532,7 @@ class ReleaseWorkflow:
         receipt: RecordReceipt | None
         if workflow.patched(RECORD_LOCALLY):
             try:
-                receipt = await workflow.execute_local_activity(
+                receipt = await workflow.execute_activity(
                     "record_release",
                     request,
                     result_type=RecordReceipt | None,  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from schemas.workflow_io import release_workflow_id
 from starter.client import Clock, ReleaseClient
 from starter.rehearsal import skip_time
 from tests.activities.conftest import MailServer
-from tests.keys import test_keys, test_signer
+from tests.keys import keys_for_tests, signer_for_tests
 from worker import build_worker
 
 SECAS = Actor.parse("SECAS:David Kemp")
@@ -63,7 +63,7 @@ async def test_a_release_created_late_mails_each_escalation_once_as_levels_rise(
         panel_id=f"{task_queue}/panel",
         reuse_ids=True,  # the same release on one server, once per store
         reconcile_every_hours=0,
-        signer=test_signer(),
+        signer=signer_for_tests(),
     )
 
     async def sent_keys() -> list[str]:
@@ -71,7 +71,7 @@ async def test_a_release_created_late_mails_each_escalation_once_as_levels_rise(
 
     try:
         async with build_worker(
-            env.client, task_queue, sender=sender, register=register, keys=test_keys
+            env.client, task_queue, sender=sender, register=register, keys=keys_for_tests
         ):
             await deployment.create_release(
                 "2020-06", actor=SECAS, go_live=None, release_type=None, ad_hoc=False

@@ -21,7 +21,7 @@ from activities.register import SqlRegister
 from activities.store import OutboxStatus, open_engine, session_factory, upgrade_store
 from schemas.workflow_io import release_workflow_id
 from starter.client import Clock, ReleaseClient
-from tests.keys import test_keys, test_signer
+from tests.keys import keys_for_tests, signer_for_tests
 from worker import build_worker
 
 
@@ -49,7 +49,7 @@ class Production:
             self.task_queue,
             sender=self.sender,
             register=self.register,
-            keys=test_keys,
+            keys=keys_for_tests,
         )
 
     async def outbox(self) -> list[tuple[str, str]]:
@@ -103,7 +103,7 @@ async def production(
         reuse_ids=reuse_ids,  # each fault test re-creates the same release on one server
         id_in_register=SqlRegister(sessions).taken,
         reconcile_every_hours=reconcile_every_hours,
-        signer=test_signer(),
+        signer=signer_for_tests(),
     )
     try:
         yield Production(client, deployment, sender, SqlRegister(sessions), task_queue, sessions)
