@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     http_host: str = Field("127.0.0.1", validation_alias=_env("SEC_RELEASE_HTTP_HOST"))
     http_port: int = Field(8000, ge=1, le=65535, validation_alias=_env("SEC_RELEASE_HTTP_PORT"))
     # The store: a SQLite file in the data dir unless DATABASE_URL names another database.
+    dev_mode: bool = Field(False, validation_alias=_env("SEC_RELEASE_DEV_MODE"))
+    """`up` sets it for its own front door (local dev users and tokens); `serve` never does."""
     database_url_setting: str | None = Field(None, validation_alias=_env("DATABASE_URL"))
     # Mail: with no SMTP_HOST, `up` runs a local sink that keeps every message as a .eml file.
     smtp_host: str | None = Field(None, validation_alias=_env("SMTP_HOST"))

@@ -18,6 +18,7 @@ from frontdoor.auth_api import Authenticator
 from frontdoor.commands_api import command_router
 from frontdoor.models import Health
 from frontdoor.readings import router as reading_router
+from frontdoor.session_routes import router as session_router
 from schemas.text import MAX_PAYLOAD_BYTES
 from settings import Settings
 from starter.client import ReleaseClient
@@ -55,6 +56,7 @@ def create_app(settings: Settings, *, releases: Releases, authenticator: Authent
     async def healthz() -> Health:
         return Health()
 
+    app.include_router(session_router)
     app.include_router(reading_router)
     app.include_router(command_router())
     return app

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Generator
 import uvicorn
 from fastapi import FastAPI
 
-from frontdoor.auth_api import Authenticator, NoCredentialsAccepted
+from frontdoor.auth_api import Authenticator
 from settings import Settings
 from starter.client import Connection
 from starter.errors import Unavailable
@@ -26,13 +26,21 @@ class _Server(uvicorn.Server):
 
 
 def authenticator_for(settings: Settings) -> Authenticator:
-    """The authenticator of a front door started with these settings.
+    """The authenticator of a front door started with these settings: the directory in the
+    store at `settings.database_url` (migrated on the first request), API tokens, web sessions,
+    and bearer JWTs from the OIDC issuer when one is configured."""
+    from activities.store import open_engine, session_factory, upgrade_store
+    from frontdoor.auth import DirectoryAuthenticator
+    from frontdoor.directory import Directory
+    from frontdoor.oidc import OidcClient
 
-    It accepts nobody (every `/api` route answers 401) until the directory's authenticator
-    (API tokens, sessions, OIDC JWTs: `frontdoor.directory`) is wired here: the front door
-    fails closed rather than trusting a role a client asserts.
-    """
-    return NoCredentialsAccepted()
+    engine = open_engine(settings.database_url)
+    oidc = OidcClient(settings) if settings.oidc_issuer and settings.oidc_client_id else None
+
+    async def prepare() -> None:
+        await upgrade_store(engine)
+
+    return DirectoryAuthenticator(Directory(session_factory(engine)), oidc, prepare=prepare)
 
 
 def app_for(settings: Settings, connection: Connection) -> FastAPI:

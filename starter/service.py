@@ -127,10 +127,13 @@ async def _up(settings: Settings, port: int, ui_port: int, http_port: int, out: 
     from activities.sink import local_mail_sink_unless_smtp
     from starter.datadir import private_umask, secure_data_dir
     from starter.devserver import check_port_free, dev_server, stop_leftover_server
+    from starter.devusers import dev_tokens_path, ensure_dev_users
 
     stop = _stop_event()
     private_umask()
     secure_data_dir(settings)
+    settings = settings.model_copy(update={"dev_mode": True})
+    await ensure_dev_users(settings)
     leftover = await asyncio.to_thread(stop_leftover_server, settings)
     if leftover:
         out.note(leftover)
@@ -152,6 +155,7 @@ async def _up(settings: Settings, port: int, ui_port: int, http_port: int, out: 
             f"sec-release is up: Temporal at {address}, Web UI http://localhost:{ui_port}",
             f"  worker on task queue {settings.task_queue}; store {settings.database_url}; {mail}",
             f"  front door http://127.0.0.1:{http_port} (API docs at /docs)",
+            f"  dev users dev-secas, dev-panel, ... with tokens in {dev_tokens_path(settings)}",
             "  try: sec-release --as SECAS:You release create 2027-06   (Ctrl-C stops everything)",
         ]
         await _serve(settings, address, stop, out, banner, http_port=http_port)

@@ -1,0 +1,92 @@
+"""Password sign-in for the browser: `POST /login` opens a web session, `POST /logout` ends it.
+
+The session cookie is HttpOnly, SameSite=Lax, Path=/, and Secure unless the front door is
+reached as localhost; `/login` answers the session's CSRF token, which every state-changing
+request made with the cookie must carry (`frontdoor.auth`). Failed sign-ins are rate-limited per
+login and per address by the directory (429 with Retry-After).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from frontdoor.auth import SESSION_COOKIE, DirectoryAuthenticator
+from frontdoor.auth_api import CurrentPrincipal
+from frontdoor.directory import Directory, TooManyFailures
+from frontdoor.errors import BadRequest, error
+
+SESSION_TTL = timedelta(hours=12)
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+router = APIRouter(tags=["session"])
+
+
+async def _directory(request: Request) -> Directory | None:
+    authenticator = request.app.state.authenticator
+    if isinstance(authenticator, DirectoryAuthenticator):
+        return await authenticator.ready()
+    return None
+
+
+async def _credentials(request: Request) -> tuple[str, str]:
+    content_type = request.headers.get("content-type", "")
+    fields: dict[str, Any]
+    if content_type.startswith("application/json"):
+        try:
+            body = json.loads(await request.body() or b"null")
+        except ValueError:
+            raise BadRequest(
+                'The body is not JSON; send {"login": ..., "password": ...}.'
+            ) from None
+        fields = body if isinstance(body, dict) else {}
+    else:
+        fields = dict(await request.form())
+    login, password = fields.get("login"), fields.get("password")
+    if not isinstance(login, str) or not isinstance(password, str) or not login or not password:
+        raise BadRequest("Send a login and a password (form fields or JSON).")
+    return login.strip().lower(), password
+
+
+@router.post("/login", summary="Sign in with a password; sets the session cookie")
+async def login(request: Request) -> JSONResponse:
+    directory = await _directory(request)
+    if directory is None:
+        return error(404, "Password sign-in is not available on this front door.")
+    name, password = await _credentials(request)
+    address = request.client.host if request.client else None
+    try:
+        principal = await directory.password_sign_in(name, password, address)
+    except TooManyFailures as exc:
+        response = error(429, str(exc))
+        response.headers["Retry-After"] = str(exc.seconds)
+        return response
+    if principal is None:
+        return error(401, "The login or the password is wrong.")
+    session = await directory.new_session(principal.login, SESSION_TTL)
+    response = JSONResponse({"csrf_token": session.csrf_token})
+    response.set_cookie(
+        SESSION_COOKIE,
+        session.cookie,
+        max_age=int(SESSION_TTL.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=(request.url.hostname or "") not in LOCAL_HOSTS,
+    )
+    return response
+
+
+@router.post("/logout", summary="End the web session (needs its CSRF token)")
+async def logout(request: Request, principal: CurrentPrincipal) -> JSONResponse:
+    directory = await _directory(request)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if directory is not None and cookie:
+        await directory.end_session(cookie)
+    response = JSONResponse({"signed_out": principal.login})
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
