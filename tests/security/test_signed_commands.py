@@ -29,7 +29,7 @@ from starter.keys import Signer, SigningKey
 from starter.read_ops import latest_runs
 from tests.activities.conftest import MailServer
 from tests.faults.harness import Production, eventually
-from tests.keys import test_signer as tests_signer
+from tests.keys import test_signer as _signer
 from tests.security.raw import as_json, comparable
 from tests.security.test_raw_client import baselined
 from workflows.release import FORGED
@@ -55,7 +55,7 @@ def signed(
 ) -> dict[str, Any]:
     """An `act` request as the front door would sign it (with the tests' key), as JSON."""
     request = ActRequest(actor=actor, command=command)
-    request.seal = (signer or tests_signer()).seal(
+    request.seal = (signer or _signer()).seal(
         purpose="act",
         target=target,
         principal=principal_of(principal_actor or actor),
