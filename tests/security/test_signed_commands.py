@@ -229,3 +229,18 @@ async def test_a_freeze_without_a_seal_is_refused_by_the_panel(
         assert cause.message.startswith("The freeze is not signed; commands reach a release only")
         view = await panel.query("view")
         assert view["freezes"] == []
+
+
+async def test_a_key_rotation_tells_every_running_release_and_the_panel(
+    dev_client: Client, tmp_path: Path, mail_server: MailServer, contacts_file: Path
+) -> None:
+    from starter.client import Connection
+    from starter.keys_cmds import tell_running
+
+    async with baselined(dev_client, tmp_path, mail_server, contacts_file, "2031-11") as p:
+        address = dev_client.service_client.config.target_host
+        told, unreachable = await tell_running(Connection(address=address), p.deployment.panel_id)
+        assert unreachable is None
+        assert {release_workflow_id("2031-11"), p.deployment.panel_id} <= set(told)
+        # The release read its keys again and still takes a signed command.
+        await p.deployment.act("2031-11", PARTY, c.AppealLodge(reasons="After the rotation"))
