@@ -18,6 +18,7 @@ from starter import (
     audit_cmds,
     directory_cmds,
     doc_cmds,
+    keys_cmds,
     lifecycle_cmds,
     mail_cmds,
     offline,
@@ -81,6 +82,7 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
     service.register(sub, common)
     mail_cmds.register(sub, common)
     audit_cmds.register(sub, common)
+    keys_cmds.register(sub, common)
     read_cmds.register(sub, common)
     lifecycle_cmds.register(sub, common)
     doc_cmds.register(sub, common)

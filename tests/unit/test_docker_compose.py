@@ -186,3 +186,54 @@ def test_pip_install_ships_every_template_the_worker_and_the_documents_render() 
             package, inside = owner
             globs = package_data.get(package, []) + package_data.get("*", [])
             assert any(fnmatch(inside, g) for g in globs), f"{path} is not package data"
+
+
+def _published(service: dict[str, Any]) -> list[str]:
+    return [
+        str(p if not isinstance(p, dict) else p.get("published", ""))
+        for p in service.get("ports") or []
+    ]
+
+
+def test_only_the_front_door_and_mailpit_are_published() -> None:
+    published = {name: _published(s) for name, s in services().items() if _published(s)}
+    assert set(published) == {"frontdoor", "mailpit"}, published
+    assert published["frontdoor"] == ["8000:8000"]
+    assert all(p.startswith("127.0.0.1:") for p in published["mailpit"])
+    # Temporal's endpoint and PostgreSQL are on the compose network only.
+    for name in ("temporal", "postgresql", "temporal-ui"):
+        assert "ports" not in services()[name], name
+
+
+def test_the_temporal_web_ui_cannot_change_a_workflow() -> None:
+    ui = services()["temporal-ui"]
+    assert environment(ui).get("TEMPORAL_UI_DISABLE_WRITE_ACTIONS") == "true"
+    assert all(p.startswith("127.0.0.1:") for p in _published(ui))
+
+
+def test_the_front_door_serves_on_the_compose_network_with_its_secrets_from_the_environment() -> (
+    None
+):
+    frontdoor = services()["frontdoor"]
+    assert frontdoor["image"] == services()["worker"]["image"]
+    command = frontdoor["command"]
+    argv = shlex.split(command) if isinstance(command, str) else [str(a) for a in command]
+    assert argv == ["sec-release", "serve", "--host", "0.0.0.0", "--port", "8000"]
+    env = environment(frontdoor)
+    assert not set(env) - settings_variables(), sorted(set(env) - settings_variables())
+    for name in (
+        "SEC_RELEASE_SIGNING_KEY",
+        "SEC_RELEASE_TRUSTED_KEYS",
+        "OIDC_ISSUER",
+        "OIDC_CLIENT_ID",
+        "OIDC_CLIENT_SECRET",
+    ):
+        assert env.get(name) == f"${{{name}}}", f"the front door reads {name} from the environment"
+    assert with_defaults(env["TEMPORAL_ADDRESS"]) == "temporal:7233"
+    # The worker trusts keys from the environment, and never holds the private key.
+    worker = environment(services()["worker"])
+    assert worker.get("SEC_RELEASE_TRUSTED_KEYS") == "${SEC_RELEASE_TRUSTED_KEYS}"
+    assert "SEC_RELEASE_SIGNING_KEY" not in worker
+    # No secret is written into the file itself.
+    text = COMPOSE.read_text(encoding="utf-8")
+    assert not re.search(r"(SIGNING_KEY|CLIENT_SECRET):\s*[^$\s]", text)
