@@ -29,7 +29,7 @@ from starter.keys import Signer, SigningKey
 from starter.read_ops import latest_runs
 from tests.activities.conftest import MailServer
 from tests.faults.harness import Production, eventually
-from tests.keys import test_signer as _signer
+from tests.keys import signer_for_tests as _signer
 from tests.security.raw import as_json, comparable
 from tests.security.test_raw_client import baselined
 from workflows.release import FORGED
