@@ -188,6 +188,7 @@ class ReleaseWorkflow:
         self._sealed: bool | None = workflow.patched(SIGNED)
         # A carried state brings its keys; a new release reads them in `run` before anything.
         self._keys_loaded = input.state is not None
+        self._ticked = False  # the main loop has ticked once (see `_sealed_and_known`)
 
     # -- behaviour that changed under running releases ---------------------------------------
 
@@ -321,9 +322,13 @@ class ReleaseWorkflow:
         )
 
     async def _sealed_and_known(self) -> None:
-        if self._sealed is None or (self._sealed and not self._keys_loaded):
+        """Wait until the keys are read and the run has caught up with its clock (its first
+        reminders and escalations), so a command lands after them as it would have without
+        the keys to read."""
+        if self._sealed is None or (self._sealed and not (self._keys_loaded and self._ticked)):
             await workflow.wait_condition(
-                lambda: self._sealed is False or (bool(self._sealed) and self._keys_loaded)
+                lambda: self._sealed is False
+                or (bool(self._sealed) and self._keys_loaded and self._ticked)
             )
 
     def _accept_seal(self, request: ActRequest) -> None:
@@ -343,6 +348,7 @@ class ReleaseWorkflow:
             # Reminders and escalations join the audit trail; releases that started before this
             # change keep the old behaviour when they replay.
             tick(self._state, now, audit_sends=workflow.patched(AUDIT_SENDS))
+            self._ticked = True
             self._sync_search_attributes(now)
             if is_ended(self._state):
                 return
