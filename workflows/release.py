@@ -184,8 +184,8 @@ class ReleaseWorkflow:
         self._growth_not_size = False
         self._tick_while_holding = False
         self._careful_panel: bool | None = None
-        # Decided once per run, before any handler runs (SIGNED).
-        self._sealed: bool | None = workflow.patched(SIGNED)
+        # Decided once per run, first thing in `run` (SIGNED); handlers wait for it.
+        self._sealed: bool | None = None
         # A carried state brings its keys; a new release reads them in `run` before anything.
         self._keys_loaded = input.state is not None
         self._ticked = False  # the main loop has ticked once (see `_sealed_and_known`)
@@ -223,6 +223,7 @@ class ReleaseWorkflow:
 
     @workflow.run
     async def run(self, input: ReleaseInput) -> ReleaseResult:
+        self._sealed = workflow.patched(SIGNED)
         if self._sealed:
             await self._admit_run(input)
         self._growth_not_size = workflow.patched(GROWTH_NOT_SIZE)
@@ -538,7 +539,7 @@ class ReleaseWorkflow:
         receipt: RecordReceipt | None
         if workflow.patched(RECORD_LOCALLY):
             try:
-                receipt = await workflow.execute_activity(
+                receipt = await workflow.execute_local_activity(
                     "record_release",
                     request,
                     result_type=RecordReceipt | None,  # type: ignore[arg-type]
