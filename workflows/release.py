@@ -328,8 +328,10 @@ class ReleaseWorkflow:
         the keys to read."""
         if self._sealed is None or (self._sealed and not (self._keys_loaded and self._ticked)):
             await workflow.wait_condition(
-                lambda: self._sealed is False
-                or (bool(self._sealed) and self._keys_loaded and self._ticked)
+                lambda: (
+                    self._sealed is False
+                    or (bool(self._sealed) and self._keys_loaded and self._ticked)
+                )
             )
 
     def _accept_seal(self, request: ActRequest) -> None:
