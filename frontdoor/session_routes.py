@@ -19,6 +19,22 @@ from frontdoor.auth import SESSION_COOKIE, DirectoryAuthenticator
 from frontdoor.auth_api import CurrentPrincipal
 from frontdoor.directory import Directory, TooManyFailures
 from frontdoor.errors import BadRequest, error
+from frontdoor.models import Answer, ErrorAnswer
+
+
+class SignedIn(Answer):
+    """The session's CSRF token: send it as `X-CSRF-Token` with every form post."""
+
+    csrf_token: str
+
+
+class SignedOut(Answer):
+    signed_out: str
+
+
+def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorAnswer} for code in codes}
+
 
 SESSION_TTL = timedelta(hours=12)
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -52,7 +68,12 @@ async def _credentials(request: Request) -> tuple[str, str]:
     return login.strip().lower(), password
 
 
-@router.post("/login", summary="Sign in with a password; sets the session cookie")
+@router.post(
+    "/login",
+    summary="Sign in with a password; sets the session cookie",
+    response_model=SignedIn,
+    responses=_errors(400, 401, 404, 422, 429),
+)
 async def login(request: Request) -> JSONResponse:
     directory = await _directory(request)
     if directory is None:
@@ -81,7 +102,12 @@ async def login(request: Request) -> JSONResponse:
     return response
 
 
-@router.post("/logout", summary="End the web session (needs its CSRF token)")
+@router.post(
+    "/logout",
+    summary="End the web session (needs its CSRF token)",
+    response_model=SignedOut,
+    responses=_errors(401, 403),
+)
 async def logout(request: Request, principal: CurrentPrincipal) -> JSONResponse:
     directory = await _directory(request)
     cookie = request.cookies.get(SESSION_COOKIE)

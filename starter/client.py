@@ -327,7 +327,18 @@ class ReleaseClient:
             )
         except WorkflowAlreadyStartedError:
             raise Refused(await self._taken(plan.id)) from None
-        return await handle.query(ReleaseWorkflow.status)
+        try:
+            return await handle.execute_update(ReleaseWorkflow.admitted)
+        except WorkflowUpdateFailedError as exc:
+            raise _refusal(exc) from None
+        except RPCError as exc:  # the run failed at once: its creation was refused
+            found = await handle.describe()
+            if found.status == WorkflowExecutionStatus.FAILED:
+                raise Refused(
+                    f"Release {plan.id} was refused as it started; the worker's log and "
+                    f"`temporal workflow show --workflow-id {workflow_id}` say why."
+                ) from None
+            raise _missing(plan.id, exc) from None
 
     async def _taken(self, release_id: str) -> str:
         """Why a release id cannot be created: it exists, or existed and has ended."""

@@ -869,6 +869,13 @@ class ReleaseWorkflow:
         if outcome is not None and appeals.apply_reported_outcome(self._state, outcome, ctx):
             self._dirty = True
 
+    @workflow.update(name="admitted")
+    async def admitted(self) -> ReleaseStatus:
+        """Answers once the run has been admitted (its creation's signature checked), has told
+        the Panel and caught up with its clock: what `release create` waits for."""
+        await workflow.wait_condition(lambda: self._ticked)
+        return build_status(self._state, self._now())
+
     # -- queries ---------------------------------------------------------------------------------
 
     @workflow.query
