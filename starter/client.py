@@ -328,7 +328,10 @@ class ReleaseClient:
         except WorkflowAlreadyStartedError:
             raise Refused(await self._taken(plan.id)) from None
         try:
-            return await handle.execute_update(ReleaseWorkflow.admitted)
+            admitted: ReleaseStatus = await handle.execute_update(
+                "admitted", result_type=ReleaseStatus
+            )
+            return admitted
         except WorkflowUpdateFailedError as exc:
             raise _refusal(exc) from None
         except RPCError as exc:  # the run failed at once: its creation was refused
