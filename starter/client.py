@@ -380,12 +380,10 @@ class ReleaseClient:
         """Send one lifecycle command as an Update; returns once the release accepted it."""
         handle = self.handle(release_id)
         request = await self._request(release_id, actor, command)
+        update_id = request.seal.request_id if request.seal else f"{command.kind}-{uuid.uuid4()}"
         try:
-            result: ActResult = await handle.execute_update(
-                "act",
-                request,
-                id=request.seal.request_id if request.seal else f"{command.kind}-{uuid.uuid4()}",
-                result_type=ActResult,
+            result: ActResult = await _with_retries(
+                lambda: handle.execute_update("act", request, id=update_id, result_type=ActResult)
             )
         except WorkflowUpdateFailedError as exc:
             raise _refusal(exc) from None
@@ -453,6 +451,23 @@ class ReleaseClient:
             return await self.handle(release_id).query(ReleaseWorkflow.state)
         except RPCError as exc:
             raise _missing(release_id, exc) from None
+
+
+# A workflow task can fail for a moment (a worker starved of CPU trips Temporal's deadlock
+# detector, or restarts): the update was then not accepted, nothing was written, and sending it
+# again under the same update id is safe (the server runs one update per id).
+TASK_FAILURE_RETRIES = (0.5, 1.0, 2.0, 4.0)
+
+
+async def _with_retries(send: Callable[[], Awaitable[ActResult]]) -> ActResult:
+    for pause in (*TASK_FAILURE_RETRIES, None):
+        try:
+            return await send()
+        except RPCError as exc:
+            if pause is None or "workflow task failure" not in str(exc):
+                raise
+            await asyncio.sleep(pause)
+    raise AssertionError("unreachable")
 
 
 def principal_of(actor: Actor | Principal) -> Principal:
