@@ -110,11 +110,24 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
             dev.stop()
 
 
+def dev_settings(dev_server: DevServer) -> Settings:
+    """The settings of a front door on the dev server's store (production's, not dev mode)."""
+    return Settings(data_dir=Path(dev_server.data_dir), temporal_address=dev_server.address)
+
+
 @pytest.fixture(scope="session")
-def api(dev_server: DevServer) -> Iterator[FrontDoor]:
+def dev_credentials(dev_server: DevServer) -> dict[AccessRole, tuple[str, Principal]]:
+    """Each role's dev token and principal, checked against the directory (for `token_of`)."""
+    _CREDENTIALS.update(read_credentials(dev_settings(dev_server)))
+    return dict(_CREDENTIALS)
+
+
+@pytest.fixture(scope="session")
+def api(
+    dev_server: DevServer, dev_credentials: dict[AccessRole, tuple[str, Principal]]
+) -> Iterator[FrontDoor]:
     """The front door on a free port, in a thread with its own event loop, until the session ends."""
-    settings = Settings(data_dir=Path(dev_server.data_dir), temporal_address=dev_server.address)
-    _CREDENTIALS.update(read_credentials(settings))
+    settings = dev_settings(dev_server)
     app = build_app(settings, Connection(address=dev_server.address))
     ready = threading.Event()
     url: list[str] = []
