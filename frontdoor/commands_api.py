@@ -192,10 +192,11 @@ def _endpoint(leaf: Leaf) -> Callable[..., Coroutine[Any, Any, JSONResponse]]:
         except Refused as exc:
             raise Forbidden(exc.sentence) from None
         if mode == "signal":
-            request_id = await _signal(deployment, release_id, actor, command)
+            request_id = await _signal(deployment, release_id, principal, command)
             answer = SignalAnswer(release=release_id, command=command.kind, request_id=request_id)
             return JSONResponse(answer.model_dump(mode="json"), status_code=202)
-        result = await ActOp(release_id, command).run(deployment, actor)
+        # The principal, not just its actor: the seal and the audit name who signed in.
+        result = await ActOp(release_id, command).run(deployment, principal)
         return JSONResponse(jsonable_encoder(result.data))
 
     act.__name__ = f"act_{leaf.name}"
@@ -203,14 +204,17 @@ def _endpoint(leaf: Leaf) -> Callable[..., Coroutine[Any, Any, JSONResponse]]:
 
 
 async def _signal(deployment: Any, release_id: str, actor: Any, command: Command) -> str:
-    """Forward as a signal; the request id goes with it where the client takes one."""
+    """Forward as a signal; the request id the command was signed under (the audit's key).
+
+    A client that signs returns the id its seal carries; one that takes an id is given ours.
+    """
     request_id = uuid.uuid4().hex
     takes_id = "request_id" in inspect.signature(deployment.signal).parameters
     if takes_id:
-        await deployment.signal(release_id, actor, command, request_id=request_id)
+        sent = await deployment.signal(release_id, actor, command, request_id=request_id)
     else:
-        await deployment.signal(release_id, actor, command)
-    return request_id
+        sent = await deployment.signal(release_id, actor, command)
+    return sent if isinstance(sent, str) and sent else request_id
 
 
 def command_router() -> APIRouter:

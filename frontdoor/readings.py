@@ -222,7 +222,7 @@ async def create_release(
 
     _allowed(RELEASE_CREATE, principal)
     op = CreateOp(body.id, body.go_live, body.type, body.ad_hoc)
-    result = await op.run(deployment, principal.actor())
+    result = await op.run(deployment, principal)  # the seal names who signed in
     return JSONResponse(jsonable_encoder(result.data), status_code=status.HTTP_201_CREATED)
 
 
@@ -243,5 +243,5 @@ async def add_freeze(
     from starter.ops import FreezeOp
 
     _allowed(FREEZE_ADD, principal)
-    result = await FreezeOp(body.start, body.end, body.reason).run(deployment, principal.actor())
+    result = await FreezeOp(body.start, body.end, body.reason).run(deployment, principal)
     return JSONResponse(jsonable_encoder(result.data))

@@ -9,7 +9,9 @@ old trails unverifiable, so it never changes.
 
 What the chain alone cannot show: the newest entries removed from the end, or a whole chain
 rewritten from some entry onwards by someone who recomputes every hash. Signatures (checked by
-the `check_signature` hook) cover the commands the front door signed.
+the `check_signature` hook) cover the commands the front door signed, and a signed entry's
+message must be about that entry (`seal_mismatch`): this release, the entry's request id and key,
+and its principal and actor; a genuine signature copied onto another entry is named.
 
 Pure: no I/O, no Temporal, no database.
 """
@@ -23,6 +25,9 @@ from dataclasses import dataclass
 from datetime import UTC
 from itertools import islice
 
+from pydantic import ValidationError
+
+from schemas.principal import Principal
 from schemas.state import AuditEntry
 
 GENESIS = "0" * 64
@@ -110,6 +115,46 @@ def _moved_from(release_id: str, row: ChainedEntry, seqs: Sequence[int]) -> int 
     return None
 
 
+def seal_mismatch(release_id: str, entry: AuditEntry) -> str | None:
+    """Why a signed entry's message (`entry.signed`, as `schemas.seal.signed_message` wrote it)
+    is not about this entry, or None when it is: signed for this release's workflow, under the
+    entry's request id and key, for the principal and the actor the entry records."""
+    try:
+        document = json.loads(entry.signed)
+    except ValueError:
+        document = None
+    if not isinstance(document, dict):
+        return "its signed message is not the JSON the front door signs"
+    target = f"release/{release_id}"
+    if document.get("target") != target:
+        return f"its signed message is for {document.get('target')!r}, not for {target!r}"
+    if document.get("request_id") != entry.request_id:
+        return (
+            f"its signed message is request {document.get('request_id')!r}, but the entry "
+            f"records request {entry.request_id!r}"
+        )
+    if document.get("key_id") != entry.key_id:
+        return (
+            f"its signed message names key {document.get('key_id')!r}, but the entry records "
+            f"key {entry.key_id!r}"
+        )
+    try:
+        principal = Principal.model_validate(document.get("principal"))
+    except ValidationError:
+        return "its signed message names no principal"
+    if str(principal) != entry.principal:
+        return (
+            f"the entry records {entry.principal!r} as the principal, but the front door signed "
+            f"for {principal}"
+        )
+    if str(principal.actor()) != entry.actor:
+        return (
+            f"the entry records {entry.actor!r} as the actor, but the front door signed for "
+            f"{principal.actor()}"
+        )
+    return None
+
+
 def verify_chain(
     release_id: str,
     rows: Sequence[ChainedEntry],
@@ -121,8 +166,9 @@ def verify_chain(
     altered entry (its hash does not match its content), a moved one (its content was recorded
     under another number), a gap, a duplicate, or a broken link (an entry whose `prev_hash` is
     not the stored hash of the entry before it; not repeated beside an entry already found
-    altered, moved or missing, which explains it). With `check_signature`, every entry that
-    carries a signature is checked too.
+    altered, moved or missing, which explains it). Every entry that carries a signature must
+    carry a message about itself (`seal_mismatch`); with `check_signature`, its signature is
+    checked too.
     """
     found: list[tuple[int, str]] = []  # (seq, sentence), told in the order of the trail
     broken = {  # indexes of rows whose stored hash does not match their content
@@ -168,17 +214,19 @@ def verify_chain(
             found.append(
                 (seq, f"Entry {seq} does not follow entry {before}: its prev_hash differs.")
             )
-    if check_signature is not None:
-        for row in rows:
-            if row.entry.signature:
-                bad = check_signature(row.entry)
-                if bad:
-                    end = "" if bad.endswith((".", "!", "?")) else "."
-                    found.append(
-                        (
-                            row.entry.seq,
-                            f"Entry {row.entry.seq} fails its signature check: {bad}{end}",
-                        )
-                    )
+    for row in rows:
+        if not row.entry.signature:
+            continue
+        mismatch = seal_mismatch(release_id, row.entry)
+        if mismatch:
+            found.append(
+                (row.entry.seq, f"Entry {row.entry.seq} is not what was signed: {mismatch}.")
+            )
+        bad = check_signature(row.entry) if check_signature is not None else None
+        if bad:
+            end = "" if bad.endswith((".", "!", "?")) else "."
+            found.append(
+                (row.entry.seq, f"Entry {row.entry.seq} fails its signature check: {bad}{end}")
+            )
     found.sort(key=lambda problem: problem[0])  # stable: an entry's problems keep their order
     return [sentence for _, sentence in found]

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from schemas.base import Actor
 from schemas.commands import Command
+from schemas.principal import Principal
 from schemas.vocabulary import ReleaseType
 from starter.client import ReleaseClient
 
@@ -26,7 +27,8 @@ class Op(Protocol):
     async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result: ...
 
 
-def need_actor(actor: Actor | None) -> Actor:
+def need_actor(actor: Actor | Principal | None) -> Actor | Principal:
+    """Who acts: an authenticated principal (the front door), or the actor `--as` names."""
     from starter.errors import UsageError
 
     if actor is None:
@@ -44,7 +46,7 @@ class ActOp:
     command: Command
     as_signal: bool = False
 
-    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
+    async def run(self, deployment: ReleaseClient, actor: Actor | Principal | None) -> Result:
         who = need_actor(actor)
         if self.as_signal:
             await deployment.signal(self.release_id, who, self.command)
@@ -73,7 +75,7 @@ class CreateOp:
     release_type: ReleaseType | None
     ad_hoc: bool
 
-    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
+    async def run(self, deployment: ReleaseClient, actor: Actor | Principal | None) -> Result:
         status = await deployment.create_release(
             self.release_id,
             actor=need_actor(actor),
@@ -97,7 +99,7 @@ class FreezeOp:
     end: date
     reason: str
 
-    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
+    async def run(self, deployment: ReleaseClient, actor: Actor | Principal | None) -> Result:
         text = await deployment.add_freeze(need_actor(actor), self.start, self.end, self.reason)
         data = {
             "freeze": {

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from activities.register import SqlRegister
 from activities.store import open_engine, session_factory, upgrade_store
 from rules.audit_chain import GENESIS, chain, entry_hash, verify_chain
+from schemas.principal import AccessRole, Principal
 from schemas.state import AuditEntry, ReleaseState
 from starter import audit_cmds
 from starter.cli import main
@@ -29,6 +30,7 @@ from tests.activities.test_register import record_of
 from tests.activities.test_store_migrations import june_2020_row, record_at_old_revision
 
 RELEASE = "2020-06"
+KEMP = Principal(login="kemp", role=AccessRole.SECAS, name="David Kemp", org="SECAS Ltd")
 
 
 @pytest.fixture
@@ -49,11 +51,19 @@ def signed(entries: list[AuditEntry]) -> list[AuditEntry]:
         e.model_copy(
             update={
                 "at": e.at + timedelta(microseconds=123457),
-                "principal": "kemp (SECAS, SECAS Ltd)",
+                "principal": str(KEMP),
+                "actor": str(KEMP.actor()),
                 "request_id": f"req-{e.seq}",
                 "key_id": "front-door-1",
                 "signature": "c2lnbmF0dXJl",
-                "signed": json.dumps({"release": RELEASE, "request_id": f"req-{e.seq}"}),
+                "signed": json.dumps(
+                    {
+                        "target": f"release/{RELEASE}",
+                        "principal": KEMP.model_dump(mode="json"),
+                        "request_id": f"req-{e.seq}",
+                        "key_id": "front-door-1",
+                    }
+                ),
             }
         )
         if e.seq % 3 == 0

@@ -10,7 +10,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules.audit_chain import GENESIS, ChainedEntry, chain, entry_hash, verify_chain
+from rules.audit_chain import (
+    GENESIS,
+    ChainedEntry,
+    chain,
+    entry_hash,
+    seal_mismatch,
+    verify_chain,
+)
+from schemas.principal import AccessRole, Principal
+from schemas.seal import Seal, signed_message
 from schemas.state import AuditEntry
 
 RELEASE = "2020-06"
@@ -108,13 +117,33 @@ def test_a_first_entry_that_does_not_start_from_zeros_is_named() -> None:
     ]
 
 
+KEMP = Principal(login="kemp", role=AccessRole.SECAS, name="David Kemp", org="SECAS Ltd")
+
+
+def sealed(entry: AuditEntry, release: str = RELEASE, who: Principal = KEMP) -> AuditEntry:
+    """`entry` as the front door signed it for `who` (`rules.boundary.seal_entry`)."""
+    seal = Seal(
+        purpose="act",
+        target=f"release/{release}",
+        principal=who,
+        issued_at=entry.at,
+        request_id=f"req-{entry.seq:04d}",
+        key_id="k1",
+        signature="c2ln",
+    )
+    return entry.model_copy(
+        update={
+            "principal": str(who),
+            "request_id": seal.request_id,
+            "key_id": seal.key_id,
+            "signature": seal.signature,
+            "signed": signed_message(seal, {"command": entry.command}),
+        }
+    )
+
+
 def test_signatures_are_checked_only_where_there_is_one() -> None:
-    signed = [
-        e.model_copy(update={"signature": "c2ln", "key_id": "k1", "signed": "{}"})
-        if e.seq % 2
-        else e
-        for e in entries(4)
-    ]
+    signed = [sealed(e) if e.seq % 2 else e for e in entries(4)]
     asked: list[int] = []
 
     def check(entry: AuditEntry) -> str | None:
@@ -131,6 +160,60 @@ def test_signatures_are_checked_only_where_there_is_one() -> None:
     assert problems == [
         "Entry 3 fails its signature check: its signature by key 'k1' does not match the "
         "recorded message."
+    ]
+
+
+def test_a_signed_entry_carries_a_message_about_itself() -> None:
+    [entry] = entries(1)
+    good = sealed(entry)
+    assert seal_mismatch(RELEASE, good) is None
+    assert verify_chain(RELEASE, chain(RELEASE, [good]), lambda e: None) == []
+
+    other = sealed(entry, release="2021-06")
+    assert seal_mismatch(RELEASE, other) == (
+        "its signed message is for 'release/2021-06', not for 'release/2020-06'"
+    )
+    replayed = good.model_copy(update={"request_id": "req-9999"})
+    assert seal_mismatch(RELEASE, replayed) == (
+        "its signed message is request 'req-0001', but the entry records request 'req-9999'"
+    )
+    rekeyed = good.model_copy(update={"key_id": "k2"})
+    assert "names key 'k1', but the entry records key 'k2'" in (
+        seal_mismatch(RELEASE, rekeyed) or ""
+    )
+    someone = good.model_copy(update={"principal": "kemp (PANEL, SECAS Ltd)"})
+    assert seal_mismatch(RELEASE, someone) == (
+        "the entry records 'kemp (PANEL, SECAS Ltd)' as the principal, but the front door "
+        "signed for kemp (SECAS, SECAS Ltd)"
+    )
+    actor = good.model_copy(update={"actor": "PANEL:David Kemp"})
+    assert seal_mismatch(RELEASE, actor) == (
+        "the entry records 'PANEL:David Kemp' as the actor, but the front door signed for "
+        "SECAS:David Kemp"
+    )
+    assert seal_mismatch(RELEASE, good.model_copy(update={"signed": "not json"})) == (
+        "its signed message is not the JSON the front door signs"
+    )
+    nobody = good.model_copy(
+        update={"signed": '{"target": "release/2020-06", "request_id": "req-0001", "key_id": "k1"}'}
+    )
+    assert seal_mismatch(RELEASE, nobody) == "its signed message names no principal"
+
+
+def test_a_genuine_signature_copied_onto_another_entry_is_named() -> None:
+    # Entry 2's seal (a real signature over its own message) copied onto entry 3, and the
+    # chain recomputed by someone who can: the hashes hold, the signature holds, the entry lies.
+    trail = [sealed(e) for e in entries(3)]
+    trail[2] = trail[2].model_copy(
+        update={k: getattr(trail[1], k) for k in ("request_id", "signature", "signed")}
+    )
+    trail[2] = trail[2].model_copy(update={"request_id": "req-0003"})
+
+    problems = verify_chain(RELEASE, chain(RELEASE, trail), lambda e: None)
+
+    assert problems == [
+        "Entry 3 is not what was signed: its signed message is request 'req-0002', but the "
+        "entry records request 'req-0003'."
     ]
 
 
