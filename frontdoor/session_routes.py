@@ -148,14 +148,21 @@ async def logout(request: Request, principal: CurrentPrincipal) -> JSONResponse:
     responses=_errors(400, 401, 403, 404, 429),
 )
 async def new_api_token(request: Request) -> JSONResponse:
+    fields = await _fields(request)
+    by_password = "login" in fields or "password" in fields
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not by_password and not cookie:
+        raise Unauthenticated(
+            'Sign in first: send {"login", "password"}, or call this from a web session '
+            "(POST /login) with its CSRF token; a bearer token cannot mint another."
+        )
     directory = await _directory(request)
     if directory is None:
         return error(404, "API tokens cannot be issued by this front door.")
-    fields = await _fields(request)
     days = fields.get("expires_days", DEFAULT_TOKEN_DAYS)
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
         raise BadRequest("expires_days is a whole number of days from 1 to 365.")
-    if "login" in fields or "password" in fields:
+    if by_password:
         name, password = await _credentials(request)
         address = request.client.host if request.client else None
         try:
@@ -167,12 +174,10 @@ async def new_api_token(request: Request) -> JSONResponse:
         if principal is None:
             return error(401, "The login or the password is wrong.")
     else:
-        cookie = request.cookies.get(SESSION_COOKIE)
         found = await directory.session_principal(cookie) if cookie else None
         if found is None:
             raise Unauthenticated(
-                'Send {"login", "password"}, or sign in first (POST /login) and send the '
-                "session's CSRF token; a bearer token cannot mint another."
+                "Sign in first: the session has ended; sign in again (POST /login)."
             )
         principal, csrf = found
         await check_csrf(request, csrf)
