@@ -61,6 +61,8 @@ def login_cmd(args: argparse.Namespace, out: Output) -> int:
         name = input("Login: ")
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
+    elif not sys.stdin.isatty():
+        raise UsageError("no terminal to ask the password on; give --password-stdin")
     else:
         password = getpass.getpass("Password: ")
     if not name.strip() or not password:
