@@ -54,7 +54,7 @@ def create_app(settings: Settings, *, releases: Releases, authenticator: Authent
 
     @app.get("/healthz", response_model=Health, tags=["health"], summary="The front door is up")
     async def healthz() -> Health:
-        return Health()
+        return Health(dev_mode=settings.dev_mode)
 
     app.include_router(session_router)
     app.include_router(reading_router)

@@ -29,6 +29,11 @@ class ErrorAnswer(BaseModel):
 
 class Health(Answer):
     status: Literal["ok"] = "ok"
+    dev_mode: bool = Field(
+        False,
+        description="a local `sec-release up`: the CLI may act as a local dev user (`--as`); "
+        "a production front door refuses that",
+    )
 
 
 class Me(Answer):

@@ -9,14 +9,14 @@ login and per address by the directory (429 with Retry-After).
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from frontdoor.auth import SESSION_COOKIE, DirectoryAuthenticator
-from frontdoor.auth_api import CurrentPrincipal
+from frontdoor.auth import SESSION_COOKIE, DirectoryAuthenticator, check_csrf
+from frontdoor.auth_api import CurrentPrincipal, Unauthenticated
 from frontdoor.directory import Directory, TooManyFailures
 from frontdoor.errors import BadRequest, error
 from frontdoor.models import Answer, ErrorAnswer
@@ -30,6 +30,18 @@ class SignedIn(Answer):
 
 class SignedOut(Answer):
     signed_out: str
+
+
+class NewApiToken(Answer):
+    """An API token for the signed-in principal: shown once, sent as `Authorization: Bearer`."""
+
+    id: str
+    token: str
+    login: str
+    expires: datetime | None
+
+
+DEFAULT_TOKEN_DAYS = 90
 
 
 def _errors(*codes: int) -> dict[int | str, dict[str, Any]]:
@@ -49,7 +61,7 @@ async def _directory(request: Request) -> Directory | None:
     return None
 
 
-async def _credentials(request: Request) -> tuple[str, str]:
+async def _fields(request: Request) -> dict[str, Any]:
     content_type = request.headers.get("content-type", "")
     fields: dict[str, Any]
     if content_type.startswith("application/json"):
@@ -62,6 +74,11 @@ async def _credentials(request: Request) -> tuple[str, str]:
         fields = body if isinstance(body, dict) else {}
     else:
         fields = dict(await request.form())
+    return fields
+
+
+async def _credentials(request: Request) -> tuple[str, str]:
+    fields = await _fields(request)
     login, password = fields.get("login"), fields.get("password")
     if not isinstance(login, str) or not isinstance(password, str) or not login or not password:
         raise BadRequest("Send a login and a password (form fields or JSON).")
@@ -116,3 +133,56 @@ async def logout(request: Request, principal: CurrentPrincipal) -> JSONResponse:
     response = JSONResponse({"signed_out": principal.login})
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.post(
+    "/api/tokens",
+    summary="Mint an API token for yourself (what `sec-release login` does)",
+    description=(
+        'Send `{"login", "password"}` (rate-limited as `/login` is), or call it from a web '
+        "session with its CSRF token. A bearer token cannot mint another. `expires_days` "
+        f"(1 to 365, default {DEFAULT_TOKEN_DAYS}) sets the expiry."
+    ),
+    status_code=201,
+    response_model=NewApiToken,
+    responses=_errors(400, 401, 403, 404, 429),
+)
+async def new_api_token(request: Request) -> JSONResponse:
+    fields = await _fields(request)
+    by_password = "login" in fields or "password" in fields
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not by_password and not cookie:
+        raise Unauthenticated(
+            'Sign in first: send {"login", "password"}, or call this from a web session '
+            "(POST /login) with its CSRF token; a bearer token cannot mint another."
+        )
+    directory = await _directory(request)
+    if directory is None:
+        return error(404, "API tokens cannot be issued by this front door.")
+    days = fields.get("expires_days", DEFAULT_TOKEN_DAYS)
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
+        raise BadRequest("expires_days is a whole number of days from 1 to 365.")
+    if by_password:
+        name, password = await _credentials(request)
+        address = request.client.host if request.client else None
+        try:
+            principal = await directory.password_sign_in(name, password, address)
+        except TooManyFailures as exc:
+            response = error(429, str(exc))
+            response.headers["Retry-After"] = str(exc.seconds)
+            return response
+        if principal is None:
+            return error(401, "The login or the password is wrong.")
+    else:
+        found = await directory.session_principal(cookie) if cookie else None
+        if found is None:
+            raise Unauthenticated(
+                "Sign in first: the session has ended; sign in again (POST /login)."
+            )
+        principal, csrf = found
+        await check_csrf(request, csrf)
+    minted = await directory.new_token(principal.login, days)
+    answer = NewApiToken(
+        id=minted.id, token=minted.token, login=principal.login, expires=minted.expires
+    )
+    return JSONResponse(answer.model_dump(mode="json"), status_code=201)

@@ -20,6 +20,7 @@ from starter import (
     doc_cmds,
     keys_cmds,
     lifecycle_cmds,
+    login_cmds,
     mail_cmds,
     offline,
     read_cmds,
@@ -58,6 +59,9 @@ def common_options() -> argparse.ArgumentParser:
     common.add_argument("--tls-ca", default=s, metavar="PATH", help="TLS server CA certificate")
     common.add_argument("--api-key", default=s, help="API key (e.g. Temporal Cloud)")
     common.add_argument("--data-dir", default=s, metavar="DIR", help="data directory")
+    common.add_argument(
+        "--url", default=s, metavar="URL", help="the front door (or SEC_RELEASE_URL)"
+    )
     return common
 
 
@@ -80,6 +84,7 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
     if words and words[0] in directory_cmds.COMMANDS:
         return parser
     service.register(sub, common)
+    login_cmds.register(sub, common)
     mail_cmds.register(sub, common)
     audit_cmds.register(sub, common)
     keys_cmds.register(sub, common)

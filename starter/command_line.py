@@ -259,4 +259,20 @@ def _act(p: argparse.ArgumentParser, model: type[Command], usage: Usage) -> None
 
         return ActOp(args.release, build(model, usage, args), as_signal=args.signal)
 
-    p.set_defaults(make_op=make)
+    def request(args: argparse.Namespace) -> Any:
+        """`POST /api/releases/{id}/<words>` (the front door's generated endpoint)."""
+        from starter.remote import Call, act_answer
+
+        command = build(model, usage, args)
+        body = command.model_dump(mode="json", exclude_unset=True, exclude={"kind"})
+        words = "/".join(usage.words.split())
+        return Call(
+            "POST",
+            f"/api/releases/{args.release}/{words}",
+            body=body,
+            params={"mode": "signal"} if args.signal else {},
+            needs_actor=True,
+            render=act_answer,
+        )
+
+    p.set_defaults(make_op=make, make_request=request)

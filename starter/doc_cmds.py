@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from schemas.base import Actor
     from starter.client import ReleaseClient
     from starter.ops import Op, Result
+    from starter.remote import Call
 
 
 def register(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -36,7 +37,7 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
             p.add_argument(
                 "--version", metavar="V", help="the RID as it stood at version V (e.g. 2.0)"
             )
-        p.set_defaults(handler=run_server_op, make_op=_doc_op(name))
+        p.set_defaults(handler=run_server_op, make_op=_doc_op(name), make_request=_doc_call(name))
 
 
 def _doc_op(name: str) -> Any:
@@ -45,6 +46,34 @@ def _doc_op(name: str) -> Any:
         return DocOp(args.release, name, args.format, getattr(args, "version", None), args.out)
 
     return make
+
+
+def _doc_call(name: str) -> Any:
+    def make(args: argparse.Namespace) -> Call:
+        from starter.remote import Call, document_of
+
+        check_folder(args.out)
+        params = {"format": args.format, "version": getattr(args, "version", None)}
+        return Call(
+            "GET",
+            f"/api/releases/{args.release}/documents/{name}",
+            params=params,
+            render=document_of(args.release, name, args.format, args.out),
+        )
+
+    return make
+
+
+def ics_call(args: argparse.Namespace) -> Call:
+    from starter.remote import Call, document_of
+
+    out = getattr(args, "out", None)
+    check_folder(out)
+    return Call(
+        "GET",
+        f"/api/releases/{args.release}/calendar.ics",
+        render=document_of(args.release, "ics", "ics", out),
+    )
 
 
 def ics_op(args: argparse.Namespace) -> Op:

@@ -16,6 +16,7 @@ from starter.args import iso_date
 
 if TYPE_CHECKING:
     from starter.ops import Op
+    from starter.remote import Call
 
 Sub = Any  # argparse's _SubParsersAction is private
 
@@ -31,6 +32,22 @@ def _freeze(args: argparse.Namespace) -> Op:
     from starter.ops import FreezeOp
 
     return FreezeOp(args.start, args.end, args.reason)
+
+
+def _create_call(args: argparse.Namespace) -> Call:
+    from starter.remote import Call, created_answer
+
+    body = {"id": args.release, "type": args.type, "ad_hoc": args.ad_hoc}
+    if args.go_live is not None:
+        body["go_live"] = args.go_live.isoformat()
+    return Call("POST", "/api/releases", body=body, needs_actor=True, render=created_answer)
+
+
+def _freeze_call(args: argparse.Namespace) -> Call:
+    from starter.remote import Call, summary_answer
+
+    body = {"start": args.start.isoformat(), "end": args.end.isoformat(), "reason": args.reason}
+    return Call("POST", "/api/freezes", body=body, needs_actor=True, render=summary_answer)
 
 
 def register(sub: Sub, common: argparse.ArgumentParser) -> None:
@@ -55,11 +72,11 @@ def register(sub: Sub, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--ad-hoc", action="store_true", help="an ad hoc release (its id carries the day)"
     )
-    p.set_defaults(make_op=_create)
+    p.set_defaults(make_op=_create, make_request=_create_call)
 
     group = add_group(sub, "freeze")
     p = add_leaf(group, "add", common, f"{FREEZE_ADD.what} (PANEL)", release=False)
     p.add_argument("--from", dest="start", type=iso_date, required=True, metavar="DATE")
     p.add_argument("--to", dest="end", type=iso_date, required=True, metavar="DATE")
     p.add_argument("--reason", required=True)
-    p.set_defaults(make_op=_freeze)
+    p.set_defaults(make_op=_freeze, make_request=_freeze_call)

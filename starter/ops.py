@@ -15,6 +15,7 @@ from schemas.commands import Command
 from schemas.principal import Principal
 from schemas.vocabulary import ReleaseType
 from starter.client import ReleaseClient
+from starter.render import act_text, created_text
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,8 @@ class ActOp:
         who = need_actor(actor)
         if self.as_signal:
             await deployment.signal(self.release_id, who, self.command)
-            text = f"{self.release_id}: sent `{self.command.kind}` as a signal; a refusal would be in the audit trail."
-            return Result(
-                {"release": self.release_id, "command": self.command.kind, "signalled": True}, text
-            )
+            data = {"release": self.release_id, "command": self.command.kind, "signalled": True}
+            return Result(data, act_text(data))
         result = await deployment.act(self.release_id, who, self.command)
         data = {
             "release": self.release_id,
@@ -62,10 +61,7 @@ class ActOp:
             "phase": result.phase,
             "rid_version": result.rid_version,
         }
-        return Result(
-            data,
-            f"{self.release_id}: {result.summary}\nphase {result.phase}, RID {result.rid_version}",
-        )
+        return Result(data, act_text(data))
 
 
 @dataclass(frozen=True)
@@ -83,14 +79,7 @@ class CreateOp:
             release_type=self.release_type,
             ad_hoc=self.ad_hoc,
         )
-        due = [d for d in status.deadlines if d.due is not None]
-        lines = [
-            f"Created {status.name} ({status.id}), {status.type}, go-live {status.go_live.isoformat()}."
-        ]
-        lines += [
-            f"  {d.key:<26} {d.due.isoformat() if d.due else '':<10}  {d.status}" for d in due
-        ]
-        return Result(status.model_dump(mode="json"), "\n".join(lines))
+        return Result(status.model_dump(mode="json"), created_text(status))
 
 
 @dataclass(frozen=True)

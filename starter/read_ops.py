@@ -3,91 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import TYPE_CHECKING
 
-from rules.clock import LONDON
 from rules.errors import Refused
-from rules.release_calendar import long_date
-from rules.timetable import timeline
 from schemas.base import Actor
 from schemas.status import InboxRow, ListRow, ReleaseStatus
 from starter.client import ReleaseClient
 from starter.ops import Result, need_actor
 from starter.output import table
+from starter.render import day_text, status_text, timeline_rows
 
 if TYPE_CHECKING:
     from temporalio.client import WorkflowExecution
 
     from settings import Settings
-
-
-def _d(day: date | None) -> str:
-    return day.isoformat() if day else "-"
-
-
-def _local(moment: datetime) -> str:
-    """A moment as London time, as people in the release read it."""
-    return f"{moment.astimezone(LONDON):%Y-%m-%d %H:%M}"
-
-
-def status_text(s: ReleaseStatus) -> str:
-    """The readable summary of `status`."""
-    lines = [
-        f"{s.name} ({s.id}), {s.type} release",
-        f"phase {s.phase}; go-live {long_date(s.go_live)}"
-        + (
-            f" (originally {long_date(s.original_go_live)})"
-            if s.go_live != s.original_go_live
-            else ""
-        ),
-        f"RID {s.rid.version}" + (f", frozen since {s.rid.frozen_on}" if s.rid.frozen else ""),
-    ]
-    lines += [f"! {w}" for w in s.warnings]
-    rows = [
-        [
-            d.key,
-            _d(d.due),
-            d.status + (" (late)" if d.late and d.status != "lapsed" else ""),
-            _d(d.met_on),
-            str(d.escalation_level or ""),
-            ",".join(d.who),
-        ]
-        for d in s.deadlines
-        if d.status != "not_applicable"
-    ]
-    lines += ["", table(rows, ["deadline", "due", "status", "met on", "level", "who"])]
-    if s.owed:
-        owed = [[o.role, o.action, _d(o.due) + (" OVERDUE" if o.overdue else "")] for o in s.owed]
-        lines += ["", "Owed next:", table(owed, ["role", "action", "due"])]
-    if s.gate and s.phase not in ("LIVE", "POST_LIVE_REVIEW", "CLOSED", "CANCELLED", "APPROVED"):
-        lines += ["", "Before a GO vote:"] + [f"  - {item}" for item in s.gate]
-    mods = [
-        [m.id, m.status.value, "system" if m.system else "docs", m.title[:60]]
-        for m in s.modifications
-    ]
-    if mods:
-        lines += ["", table(mods, ["modification", "status", "impact", "title"])]
-    costs = s.costs
-    if costs.total or costs.quoted_total is not None:
-        from rules.costs import format_gbp
-
-        line = f"Costs: computed {format_gbp(costs.total)}"
-        if costs.quoted_total is not None:
-            line += f", quoted {format_gbp(costs.quoted_total)}"
-            if costs.discrepancy:
-                line += f", DISCREPANCY {format_gbp(costs.discrepancy)}"
-        lines += ["", line]
-    if s.escalations:
-        last = s.escalations[-5:]
-        lines += ["", f"Escalations and reminders: {len(s.escalations)} (latest {len(last)}):"]
-        lines += [
-            f"  {_local(e.at)} {e.kind} L{e.level or '-'} {e.deadline}: to {', '.join(e.to)} [{e.delivery}]"
-            for e in last
-        ]
-    lines += ["", f"Audit trail: {len(s.audit)} entries; latest:"]
-    lines += [f"  {_local(a.at)} {a.actor}: {a.command} ({a.outcome})" for a in s.audit[-5:]]
-    return "\n".join(lines)
 
 
 def register_of(deployment: ReleaseClient) -> Settings | None:
@@ -245,7 +175,7 @@ class ListOp:
             {
                 "id": r.id,
                 "phase": r.phase,
-                "go_live": _d(r.go_live) if r.go_live else None,
+                "go_live": day_text(r.go_live) if r.go_live else None,
                 "lapsed": r.lapsed,
                 "type": r.type,
                 "workflow": ended_by.get(r.id),
@@ -259,7 +189,7 @@ class ListOp:
                         r.id,
                         r.type,
                         r.phase + (f" (workflow {ended_by[r.id]})" if r.id in ended_by else ""),
-                        _d(r.go_live),
+                        day_text(r.go_live),
                         "yes" if r.lapsed else "",
                     ]
                     for r in rows
@@ -290,7 +220,10 @@ class InboxOp:
         data = [r.model_dump(mode="json") for r in rows]
         text = (
             table(
-                [[r.release, r.action, _d(r.due), "OVERDUE" if r.overdue else ""] for r in rows],
+                [
+                    [r.release, r.action, day_text(r.due), "OVERDUE" if r.overdue else ""]
+                    for r in rows
+                ],
                 ["release", "action", "due", ""],
             )
             if rows
@@ -321,9 +254,9 @@ class TimelineOp:
             [
                 [
                     r.label[:60],
-                    _d(r.planned),
-                    _d(r.minimum),
-                    _d(r.actual),
+                    day_text(r.planned),
+                    day_text(r.minimum),
+                    day_text(r.actual),
                     "LATE" if r.late else ("planned late" if r.planned_after_minimum else ""),
                 ]
                 for r in rows
@@ -331,14 +264,3 @@ class TimelineOp:
             ["event", "planned", "minimum", "actual", ""],
         )
         return Result(data, f"{status.name}: planned vs minimum vs actual\n{text}")
-
-
-def timeline_rows(status: ReleaseStatus) -> list[Any]:
-    minimums = {d.key: d.due for d in status.deadlines if d.due is not None}
-    minimums["go_live"] = status.go_live
-    return timeline(
-        system=status.type == "system",
-        planned=status.timetable,
-        minimums={k: v for k, v in minimums.items() if v is not None},
-        actual=status.actual,
-    )

@@ -75,7 +75,7 @@ def _local(iso: str) -> str:
 
 
 def summary(report: Report, out_dir: str | None) -> str:
-    from starter.read_ops import status_text
+    from starter.render import status_text
 
     lines = []
     if report.status is not None:

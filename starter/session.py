@@ -112,7 +112,12 @@ async def _run(args: argparse.Namespace, op: Op, actor: Actor | None) -> Result:
 
 
 def run_server_op(args: argparse.Namespace, out: Output) -> int:
-    """The handler of every command that talks to the Temporal server."""
+    """The handler of every command that talks to the server: through the front door over
+    HTTP when the command line gives a request (`make_request`), else to Temporal directly."""
+    if getattr(args, "make_request", None) is not None:
+        from starter.remote import run_call
+
+        return run_call(args, out)
     import asyncio  # here, not at the top: the offline commands never need it
 
     actor = actor_from(args)

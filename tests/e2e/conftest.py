@@ -175,6 +175,11 @@ class DevServer:
         return f"localhost:{self.port}"
 
     @property
+    def url(self) -> str:
+        """The front door `up` serves (the CLI's readings and commands go through it)."""
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
     def env(self) -> dict[str, str]:
         return clean_environment(
             SEC_RELEASE_DATA_DIR=str(self.data_dir),
@@ -251,9 +256,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
 
 
 @pytest.fixture(scope="session")
-def cli(server: DevServer) -> Cli:
-    """The CLI, pointed at the session's server and data dir."""
-    return Cli(env=server.env)
+def cli(server: DevServer, tmp_path_factory: pytest.TempPathFactory) -> Cli:
+    """The CLI, pointed at the session's front door and data dir (so every reading and
+    lifecycle command goes over HTTP, acting as the dev users `--as` names), with a config dir
+    of its own (no token a developer saved with `sec-release login` is used)."""
+    config = tmp_path_factory.mktemp("config")
+    return Cli(env={**server.env, "SEC_RELEASE_URL": server.url, "XDG_CONFIG_HOME": str(config)})
 
 
 # -- dates and ids ---------------------------------------------------------------------------

@@ -152,12 +152,13 @@ def test_success_exits_0_and_json_is_one_document(cli: Cli) -> None:
 
 
 def test_no_server_is_exit_1_and_a_sentence_saying_how_to_start_one(cli: Cli) -> None:
-    unused = free_port()
-    sentence = cli.refused("--address", f"localhost:{unused}", "status", "2027-06")
-    assert sentence.startswith(f"No Temporal server answers at localhost:{unused}")
+    unused = f"http://127.0.0.1:{free_port()}"
+    sentence = cli.refused("--url", unused, "status", "2027-06")
+    assert sentence.startswith(f"No front door answers at {unused}")
     assert "`make run` (or `sec-release up`)" in sentence
-    # The same for a lifecycle command, with the address from the environment.
-    elsewhere = Cli(env={**cli.env, "TEMPORAL_ADDRESS": f"localhost:{unused}"})
+    assert "SEC_RELEASE_URL" in sentence
+    # The same for a lifecycle command, with the front door from the environment.
+    elsewhere = Cli(env={**cli.env, "SEC_RELEASE_URL": unused})
     sentence = elsewhere.refused("vote", "2027-06", "go", actor="PANEL")
     assert "`make run` (or `sec-release up`)" in sentence
 
@@ -166,6 +167,6 @@ def test_no_command_crashes_as_its_process_exits(cli: Cli) -> None:
     """temporalio/sdk-python#300: the SDK's native threads could abort the interpreter as it
     finalized, after the answer (about 1 run in 3 when no server answers). `Cli.run` checks every
     command for it; these runs are the kind that crashed most."""
-    unused = f"localhost:{free_port()}"
-    for run in cli.parallel(*[partial(cli.run, "--address", unused, "status", "2027-06")] * 6):
+    unused = f"http://127.0.0.1:{free_port()}"
+    for run in cli.parallel(*[partial(cli.run, "--url", unused, "status", "2027-06")] * 6):
         assert run.exited(1), run.describe()

@@ -67,7 +67,7 @@ def _steady(status: dict[str, Any]) -> dict[str, Any]:
 async def test_healthz_needs_no_credentials(http: httpx.AsyncClient) -> None:
     answer = await http.get("/healthz")
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok"}
+    assert answer.json() == {"status": "ok", "dev_mode": False}
 
 
 async def test_every_api_route_refuses_the_anonymous(

@@ -240,6 +240,51 @@ def test_logout_ends_the_session(door: Door) -> None:
     assert again.status_code == 401
 
 
+# -- API tokens for the CLI (`sec-release login`) ------------------------------------------
+
+
+def test_a_password_mints_an_api_token_that_is_the_principal(door: Door) -> None:
+    _user(door, "cli-ok", password=PASSWORD)
+    with door.client() as http:
+        minted = http.post(
+            "/api/tokens", json={"login": "cli-ok", "password": PASSWORD, "expires_days": 7}
+        )
+        assert minted.status_code == 201, minted.text
+        body = minted.json()
+        assert set(body) == {"id", "token", "login", "expires"} and body["login"] == "cli-ok"
+        me = http.get("/api/me", headers=_bearer(body["token"]))
+    assert me.status_code == 200 and me.json()["principal"]["login"] == "cli-ok"
+
+
+def test_a_session_mints_a_token_with_its_csrf_token_and_a_bearer_cannot(door: Door) -> None:
+    _user(door, "cli-web", password=PASSWORD)
+    token = door.run(door.directory.new_token("cli-web")).token
+    with door.client() as http:
+        assert http.post("/api/tokens", headers=_bearer(token)).status_code == 401
+        csrf = _login(http, "cli-web").json()["csrf_token"]
+        assert http.post("/api/tokens").status_code == 403  # no CSRF token
+        minted = http.post("/api/tokens", headers={"X-CSRF-Token": csrf})
+    assert minted.status_code == 201 and minted.json()["login"] == "cli-web"
+
+
+def test_minting_refuses_a_wrong_password_and_a_bad_expiry(door: Door) -> None:
+    _user(door, "cli-bad", password=PASSWORD)
+    with door.client() as http:
+        wrong = http.post("/api/tokens", json={"login": "cli-bad", "password": "nope nope nope"})
+        long = http.post(
+            "/api/tokens", json={"login": "cli-bad", "password": PASSWORD, "expires_days": 9999}
+        )
+    assert wrong.status_code == 401 and wrong.json() == {
+        "error": "The login or the password is wrong."
+    }
+    assert long.status_code == 400
+
+
+def test_healthz_says_whether_the_front_door_is_in_dev_mode(door: Door) -> None:
+    with door.client() as http:
+        assert http.get("/healthz").json() == {"status": "ok", "dev_mode": False}
+
+
 # -- OIDC bearer JWTs -------------------------------------------------------------------------
 
 

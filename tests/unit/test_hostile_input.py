@@ -135,7 +135,7 @@ def test_any_command_line_exits_0_1_or_2_with_a_sentence_never_a_traceback(args:
     if "--help" in args or "-h" in args:
         return
     # Port 1 refuses at once: server commands answer "no server" without waiting.
-    code, _, err = run_cli([*args, "--address", "127.0.0.1:1"])
+    code, _, err = run_cli([*args, "--address", "127.0.0.1:1", "--url", "http://127.0.0.1:1"])
     assert code in (0, 1, 2)
     assert "Traceback" not in err
     assert "unexpected" not in err, err
