@@ -507,10 +507,15 @@ async def inbox(request: Request) -> HTMLResponse:
     session = await web_session(request)
     role = session.principal.actor().role
     read = await InboxOp().run(await _releases(request), session.principal.actor())
-    anchors = {f.usage.what.lower(): f.anchor for f in forms_for(role)}
-    items = [
-        {**row, "anchor": anchors.get(str(row["action"]).lower(), "owed")} for row in read.data
-    ]
+    forms = forms_for(role)
+
+    def anchor(action: str) -> str:
+        # An owed step names the command's own words ("baseline the RID (v1.0) ..."): its form.
+        return next(
+            (f.anchor for f in forms if action.lower().startswith(f.usage.what.lower())), "owed"
+        )
+
+    items = [{**row, "anchor": anchor(str(row["action"]))} for row in read.data]
     return render("inbox.html.j2", session, title="My inbox", items=items, role=role.value)
 
 
