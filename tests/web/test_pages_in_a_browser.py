@@ -102,7 +102,7 @@ def test_dcc_sees_no_vote_form_and_posting_one_by_hand_is_403(
     assert page.get_by_role("button", name="Vote go/no-go").count() == 0
     assert page.get_by_text("Vote go/no-go").count() == 0
     # The DCC's own forms are there (closed until opened), the Panel's are not.
-    assert page.get_by_text(re.compile("^Report open defects")).count() == 1
+    assert page.get_by_text(re.compile("^Report open defects")).count() >= 1
     screenshot(page, "release-dcc")
     csrf = page.locator("input[name=csrf_token]").first.get_attribute("value")
     cookies = {c["name"]: c["value"] for c in page.context.cookies()}
