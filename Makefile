@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck unit bench clean
+.PHONY: run test lint typecheck unit bench clean chromium
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "sec-release needs Python 3.11 or newer; set PYTHON=... to one.")'
@@ -23,7 +23,20 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy .
 
-test: lint typecheck
+# The browser tests drive Debian's Chromium: root with apt-get installs it; anyone else is told
+# (and tests/web skips, naming the package). Never `playwright install`: it downloads a browser.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests (tests/web)"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+			|| { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
+		else \
+			echo "Note: /usr/bin/chromium is missing, so tests/web will skip; as root run: apt-get install -y chromium"; \
+		fi; \
+	fi
+
+test: lint typecheck chromium
 	$(BIN)/pytest -q
 
 bench: $(STAMP)

@@ -19,6 +19,7 @@ from frontdoor.commands_api import command_router
 from frontdoor.models import Health
 from frontdoor.readings import router as reading_router
 from frontdoor.session_routes import router as session_router
+from frontdoor.web.pages import install as install_web
 from schemas.text import MAX_PAYLOAD_BYTES
 from settings import Settings
 from starter.client import ReleaseClient
@@ -59,6 +60,7 @@ def create_app(settings: Settings, *, releases: Releases, authenticator: Authent
     app.include_router(session_router)
     app.include_router(reading_router)
     app.include_router(command_router())
+    install_web(app)
     return app
 
 

@@ -33,10 +33,12 @@ from frontdoor.deps import Deployment, ReleaseId, only_fields
 from frontdoor.errors import Forbidden
 from frontdoor.models import CommandAnswer, ErrorAnswer, SignalAnswer
 from rules.permissions import check_usage
+from schemas.base import Actor
 from schemas.commands import Command, usage_of
 from schemas.declare import Usage
 from schemas.errors import Refused
 from schemas.principal import Principal
+from starter.client import ReleaseClient
 from starter.ops import ActOp
 
 Mode = Annotated[
@@ -130,7 +132,7 @@ def body_model(leaf: Leaf) -> type[BaseModel]:
     return body
 
 
-def _bare(annotation: Any) -> Any:
+def bare_type(annotation: Any) -> Any:
     """A field's type without `Annotated` and `| None`."""
     while True:
         origin = get_origin(annotation)
@@ -149,7 +151,7 @@ def example_body(leaf: Leaf, usage: Usage, on: date | None = None) -> dict[str, 
     for name, info in leaf.model.model_fields.items():
         if name == "kind" or not info.is_required():
             continue
-        kind = _bare(info.annotation)
+        kind = bare_type(info.annotation)
         if kind is bool:
             values[name] = True
         elif kind is date:
@@ -169,6 +171,27 @@ def example_body(leaf: Leaf, usage: Usage, on: date | None = None) -> dict[str, 
     return values
 
 
+def allowed_actor(principal: Principal, command: Command) -> Actor:
+    """The actor `principal` acts as, once the role table lets it issue `command` (else 403)."""
+    actor = principal.actor()
+    try:
+        check_usage(usage_of(command), actor.role)
+    except Refused as exc:
+        raise Forbidden(exc.sentence) from None
+    return actor
+
+
+async def issue(
+    deployment: ReleaseClient, release_id: str, principal: Principal, command: Command
+) -> Any:
+    """Issue `command` on the release as `principal`: the role table (403), then the release's
+    rules (`Refused`, 409). The API's endpoints and the web app's forms both come here."""
+    allowed_actor(principal, command)
+    # The principal, not just its actor: the seal and the audit name who signed in.
+    result = await ActOp(release_id, command).run(deployment, principal)
+    return result.data
+
+
 def _endpoint(leaf: Leaf) -> Callable[..., Coroutine[Any, Any, JSONResponse]]:
     body_type = body_model(leaf)
     examples = {
@@ -186,18 +209,13 @@ def _endpoint(leaf: Leaf) -> Callable[..., Coroutine[Any, Any, JSONResponse]]:
     ) -> JSONResponse:
         values = typing.cast(BaseModel, body).model_dump(exclude_unset=True)
         command = leaf.model.model_validate({**values, "kind": leaf.kind})
-        actor = principal.actor()
-        try:
-            check_usage(usage_of(command), actor.role)
-        except Refused as exc:
-            raise Forbidden(exc.sentence) from None
         if mode == "signal":
+            allowed_actor(principal, command)
             request_id = await _signal(deployment, release_id, principal, command)
             answer = SignalAnswer(release=release_id, command=command.kind, request_id=request_id)
             return JSONResponse(answer.model_dump(mode="json"), status_code=202)
-        # The principal, not just its actor: the seal and the audit name who signed in.
-        result = await ActOp(release_id, command).run(deployment, principal)
-        return JSONResponse(jsonable_encoder(result.data))
+        data = await issue(deployment, release_id, principal, command)
+        return JSONResponse(jsonable_encoder(data))
 
     act.__name__ = f"act_{leaf.name}"
     return act

@@ -1,0 +1,182 @@
+"""The web app in a real browser, against the real stack.
+
+One `sec-release up` (the e2e tier's `DevServer`: the Temporal dev server, the worker, the mail
+sink) runs the releases; the front door under test runs in this process (uvicorn in a thread with
+its own event loop) with the real `DirectoryAuthenticator` on the dev server's own store, and its
+users are added with `frontdoor.directory`, as `sec-release users add` adds them. Playwright
+drives Debian's Chromium (`/usr/bin/chromium`; `playwright install` is never used). Without that
+browser the tests skip, naming the package to install.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from activities.store import open_engine, session_factory, upgrade_store
+from frontdoor.app import create_app
+from frontdoor.auth import DirectoryAuthenticator
+from frontdoor.directory import Directory
+from frontdoor.serve import front_door
+from settings import Settings
+from starter.client import Connection
+from starter.session import deployment_with
+from tests.e2e.conftest import REPO, DevServer
+from tests.frontdoor.conftest import CHEAP_HASHER
+
+T = TypeVar("T")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PASSWORD = "correct horse battery"
+RESULTS = REPO / "test-results" / "web"
+ROLES = ("SECAS", "PANEL", "DCC", "TAG", "OPSG", "AUTHORITY", "PARTY")
+
+if not CHROMIUM.exists():
+    pytest.skip(
+        "the browser tests need Debian's Chromium at /usr/bin/chromium: as root, "
+        "`apt-get install -y chromium` (`make test` does it when run as root)",
+        allow_module_level=True,
+    )
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="pip install -e '.[dev]' installs playwright"
+)
+
+
+@dataclass
+class Web:
+    """The front door under test: its URL, its directory, and a way to call the directory."""
+
+    url: str
+    directory: Directory
+    loop: asyncio.AbstractEventLoop
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Run a directory call on the server's loop (the store's engine belongs to it)."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(60)
+
+    def login_of(self, role: str) -> str:
+        return f"web-{role.lower()}"
+
+    def token(self, role: str) -> str:
+        return self.run(self.directory.new_token(self.login_of(role))).token
+
+    def api(self, role: str) -> httpx.Client:
+        """An API client with a bearer token of the role's user."""
+        return httpx.Client(
+            base_url=self.url,
+            timeout=120,
+            headers={"Authorization": f"Bearer {self.token(role)}"},
+        )
+
+
+@pytest.fixture(scope="session")
+def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
+    root = tmp_path_factory.mktemp("web")
+    dev = DevServer(data_dir=root / "data", log=root / "up.log")
+    dev.start()
+    try:
+        yield dev
+    finally:
+        if dev.process is not None:
+            dev.stop()
+
+
+@pytest.fixture(scope="session")
+def web(dev_server: DevServer) -> Iterator[Web]:
+    """The front door with the directory's authenticator on the dev server's store; one user
+    per role, each with the password `PASSWORD`."""
+    settings = Settings(data_dir=Path(dev_server.data_dir), temporal_address=dev_server.address)
+    holder: list[Web] = []
+    ready = threading.Event()
+    failed: list[BaseException] = []
+    stop: list[asyncio.Event] = []
+
+    async def serve() -> None:
+        stop.append(asyncio.Event())
+        engine = open_engine(settings.database_url)
+        try:
+            await upgrade_store(engine)
+            directory = Directory(session_factory(engine), hasher=CHEAP_HASHER)
+            for role in ROLES:
+                await directory.add_user(
+                    f"web-{role.lower()}",
+                    role,
+                    name=f"{role.title()} Tester",
+                    org="Energy Co" if role == "PARTY" else "",
+                    password=PASSWORD,
+                )
+            app = create_app(
+                settings,
+                releases=lambda: deployment_with(settings, Connection(address=dev_server.address)),
+                authenticator=DirectoryAuthenticator(directory, None),
+            )
+            async with front_door(app, "127.0.0.1", 0) as url:
+                holder.append(Web(url, directory, asyncio.get_running_loop()))
+                ready.set()
+                await stop[0].wait()
+        except BaseException as exc:
+            failed.append(exc)
+            ready.set()
+        finally:
+            await engine.dispose()
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(120), "the front door did not start"
+    assert not failed, failed
+    try:
+        yield holder[0]
+    finally:
+        loop.call_soon_threadsafe(stop[0].set)
+        thread.join(30)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, web: Web) -> Iterator[Any]:
+    """A fresh browser context (no cookies) on the front door."""
+    context = browser.new_context(base_url=web.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(60_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+def sign_in(page: Any, web: Web, role: str) -> None:
+    """Sign in as a person does: the sign-in page, login and password, the button."""
+    page.goto("/")
+    page.get_by_label("Login").fill(web.login_of(role))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/(\?.*)?$"))
+
+
+def screenshot(page: Any, name: str) -> None:
+    """Save the whole page for people to look at (test-results/web, not committed)."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)
