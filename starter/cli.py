@@ -62,6 +62,13 @@ def common_options() -> argparse.ArgumentParser:
     common.add_argument(
         "--url", default=s, metavar="URL", help="the front door (or SEC_RELEASE_URL)"
     )
+    common.add_argument(
+        "--direct",
+        action="store_true",
+        default=s,
+        help="operators only: talk to Temporal directly, signing with the data dir's front "
+        "door key, instead of going through the front door",
+    )
     return common
 
 

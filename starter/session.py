@@ -114,7 +114,7 @@ async def _run(args: argparse.Namespace, op: Op, actor: Actor | None) -> Result:
 def run_server_op(args: argparse.Namespace, out: Output) -> int:
     """The handler of every command that talks to the server: through the front door over
     HTTP when the command line gives a request (`make_request`), else to Temporal directly."""
-    if getattr(args, "make_request", None) is not None:
+    if getattr(args, "make_request", None) is not None and not getattr(args, "direct", False):
         from starter.remote import run_call
 
         return run_call(args, out)

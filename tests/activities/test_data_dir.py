@@ -80,7 +80,8 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, june_2020: Release
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    code = main(list(argv))
+    """The command straight to (the fake) Temporal, as an operator on the server's machine."""
+    code = main([*argv, "--direct"])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 

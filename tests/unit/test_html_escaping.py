@@ -87,4 +87,30 @@ def test_no_html_template_escapes_this_test() -> None:
         "mail/generic.html.j2",
         "mail/notice.html.j2",
         "mail/reminder.html.j2",
+        "web/_form.html.j2",
+        "web/account.html.j2",
+        "web/base.html.j2",
+        "web/error.html.j2",
+        "web/inbox.html.j2",
+        "web/portfolio.html.j2",
+        "web/release.html.j2",
+        "web/signin.html.j2",
     ]
+
+
+def test_the_web_pages_escape_what_people_typed() -> None:
+    """Every web page (and the Gantt's SVG) is rendered with autoescaping on, and no template
+    opts out of it with `|safe` or `autoescape false`."""
+    from frontdoor.web.pages import _environment
+
+    env = _environment()
+    names = sorted(p.name for p in (TEMPLATES / "web").glob("*.j2"))
+    assert names and all(env.autoescape(name) for name in names)  # type: ignore[operator]
+    for name in names:
+        source = (TEMPLATES / "web" / name).read_text()
+        assert "|safe" not in source.replace(" ", ""), name
+        assert "autoescape false" not in source, name
+    assert (
+        env.from_string("{{ typed }}").render(typed=SCRIPT)
+        == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    )

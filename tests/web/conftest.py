@@ -146,8 +146,10 @@ def web(dev_server: DevServer) -> Iterator[Web]:
         thread.join(30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one module: Playwright's sync API holds an event loop on the main thread
+    while it runs, which the async tests of later modules could not then start their own on."""
     with playwright_api.sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
