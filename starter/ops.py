@@ -85,10 +85,31 @@ class CreateOp:
         lines = [
             f"Created {status.name} ({status.id}), {status.type}, go-live {status.go_live.isoformat()}."
         ]
+        if status.id != self.release_id.strip():
+            lines[0] += (
+                f" {self.release_id.strip()} was taken by another release going live that day, "
+                f"so this one is {status.id}."
+            )
         lines += [
             f"  {d.key:<26} {d.due.isoformat() if d.due else '':<10}  {d.status}" for d in due
         ]
         return Result(status.model_dump(mode="json"), "\n".join(lines))
+
+
+@dataclass(frozen=True)
+class FreezeListOp:
+    """`freeze list`: the Panel's change freezes, from the Panel workflow's own list."""
+
+    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
+        from rules.release_calendar import long_date
+        from starter.output import table
+
+        view = await deployment.panel_view()
+        data = {"freezes": [f.model_dump(mode="json") for f in view.freezes]}
+        if not view.freezes:
+            return Result(data, "No change freezes are recorded.")
+        rows = [[long_date(f.start), long_date(f.end), f.reason] for f in view.freezes]
+        return Result(data, table(rows, ["from", "to", "reason"]))
 
 
 @dataclass(frozen=True)

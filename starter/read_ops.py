@@ -54,7 +54,8 @@ def status_text(s: ReleaseStatus) -> str:
             ",".join(d.who),
         ]
         for d in s.deadlines
-        if d.status != "not_applicable"
+        # Deadlines that never applied have no date; a cancelled release's keep theirs and show.
+        if d.status != "not_applicable" or d.due is not None
     ]
     lines += ["", table(rows, ["deadline", "due", "status", "met on", "level", "who"])]
     if s.owed:
