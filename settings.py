@@ -75,13 +75,15 @@ class Settings(BaseSettings):
     contacts_file_setting: Path | None = Field(None, validation_alias=_env("SEC_RELEASE_CONTACTS"))
     # Escalation policy given to new releases (each release keeps the policy it started with):
     # the reminder goes this many Working Days before a deadline, and a lapsed deadline goes
-    # up one level every step of Working Days (a step of 0 would never reach the next level).
+    # up one level every step of Working Days (a step of 0 would never reach the next level)
+    # until the top of the ladder, where it repeats every step until met or waived.
     reminder_working_days: int = Field(
         5, ge=0, validation_alias=_env("SEC_RELEASE_REMINDER_WORKING_DAYS")
     )
     escalation_step_working_days: int = Field(
         5, ge=1, validation_alias=_env("SEC_RELEASE_ESCALATION_STEP_WORKING_DAYS")
     )
+    escalation_top: int = Field(3, ge=1, validation_alias=_env("SEC_RELEASE_ESCALATION_TOP"))
     # A release continues as new past this many history events (or when Temporal suggests it).
     max_history_events: int = Field(1800, validation_alias=_env("SEC_RELEASE_MAX_HISTORY_EVENTS"))
     # Single sign-on and bearer JWTs through an OpenID Connect provider (ACCESS.md,

@@ -7,11 +7,14 @@ Temporal says of a release's workflow (is it running, is it a release at all).
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from temporalio import activity
 from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.records import ReleaseRegister
+from rules.clock import LONDON
 from schemas.workflow_io import (
     DescribeRequest,
     FreezeSync,
@@ -22,6 +25,7 @@ from schemas.workflow_io import (
     ReleaseRunState,
     release_workflow_id,
 )
+from workflows import search
 
 RELEASE_WORKFLOW_TYPE = "ReleaseWorkflow"
 
@@ -61,7 +65,13 @@ class TemporalReads:
             running=status == WorkflowExecutionStatus.RUNNING,
             status=status.name if status is not None else "",
             closed_at=found.close_time,
+            go_live=_go_live(found.typed_search_attributes.get(search.GO_LIVE)),
         )
+
+
+def _go_live(value: datetime | None) -> date | None:
+    """SecGoLive (London midnight of the go-live day) as the day."""
+    return None if value is None else value.astimezone(LONDON).date()
 
 
 # What an ended run's status says happened, for a release with no final record.

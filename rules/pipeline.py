@@ -52,8 +52,11 @@ def new_release(
     freezes: list[Freeze],
     policy: Policy,
     audit_sends: bool = True,
+    ladder: bool = True,
 ) -> ReleaseState:
-    """The state of a newly created release, deadlines computed, creation audited."""
+    """The state of a newly created release, deadlines computed, creation audited.
+
+    `audit_sends` and `ladder` are `tick`'s: behaviour a release started before them lacks."""
     state = ReleaseState(
         id=plan.id,
         name=plan.name,
@@ -71,7 +74,9 @@ def new_release(
         state.criteria = [Criterion(key=k, group=g, text=t) for k, g, t in default_criteria()]
     refresh_deadlines(state, now)
     audit(state, now, actor, "release create", f"{plan.name}, go-live {plan.go_live.isoformat()}")
-    tick(state, now, audit_sends=audit_sends)  # past deadlines lapse now, level 1 queued
+    tick(
+        state, now, audit_sends=audit_sends, ladder=ladder
+    )  # past deadlines lapse now, level 1 queued
     return state
 
 

@@ -38,7 +38,9 @@ SCHEDULE: dict[int, tuple[str, ReleaseType]] = {
 }
 
 _THURSDAY = 3
-_ID = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
+# An ad hoc id may carry a letter: the second release going live on the same day is `-b`.
+_ID = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2})(?:-([b-z]))?)?$")
+SAME_DAY_LETTERS = "bcdefghijklmnopqrstuvwxyz"
 
 
 @dataclass(frozen=True)
@@ -96,6 +98,21 @@ def release_id(go_live: date, *, ad_hoc: bool = False) -> str:
     return go_live.isoformat() if ad_hoc else go_live.strftime("%Y-%m")
 
 
+def same_day_ids(plan: ReleasePlan) -> list[ReleasePlan]:
+    """The plan and, for an ad hoc release, the ids it may take if its day's id is taken.
+
+    Two ad hoc releases may go live on the same day: the first is `2026-11-30`, the second
+    `2026-11-30-b`, then `-c`, ... A scheduled id, or an ad hoc id given with its letter, is the
+    one id asked for.
+    """
+    if not plan.ad_hoc or len(plan.id) != len("YYYY-MM-DD"):
+        return [plan]
+    return [plan] + [
+        ReleasePlan(f"{plan.id}-{letter}", plan.name, plan.type, plan.go_live, ad_hoc=True)
+        for letter in SAME_DAY_LETTERS
+    ]
+
+
 def scope_cutoffs(
     go_live: date, release_type: ReleaseType, cal: WorkingDayCalendar
 ) -> tuple[date | None, date]:
@@ -126,6 +143,21 @@ def scheduled_releases(year: int, cal: WorkingDayCalendar) -> list[ScheduledRele
 def freeze_containing(day: date, freezes: list[Freeze]) -> Freeze | None:
     """The first freeze that `day` falls in, if any."""
     return next((f for f in freezes if f.start <= day <= f.end), None)
+
+
+def inside_freeze(freeze: Freeze, go_lives: list[tuple[str, date]]) -> str | None:
+    """Which releases go live inside `freeze`, as `freeze add` says it (None: none do).
+
+    "2027-06 (go-live 24 June 2027) falls inside it", or "A (...) and B (...) fall inside it".
+    """
+    inside = sorted(
+        (release_id, day) for release_id, day in go_lives if freeze.start <= day <= freeze.end
+    )
+    if not inside:
+        return None
+    named = [f"{release_id} (go-live {long_date(day)})" for release_id, day in inside]
+    listed = named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
+    return f"{listed} {'falls' if len(named) == 1 else 'fall'} inside it"
 
 
 def check_go_live(day: date, freezes: list[Freeze], cal: WorkingDayCalendar, today: date) -> None:
@@ -230,15 +262,15 @@ def _plan_ad_hoc(
     cal: WorkingDayCalendar,
 ) -> ReleasePlan:
     try:
-        day = date.fromisoformat(rid)
+        day = date.fromisoformat(rid[: len("YYYY-MM-DD")])
     except ValueError:
         raise Refused(
             f"{rid!r} is not a real date, so it cannot be an ad hoc release id."
         ) from None
     if go_live is not None and go_live != day:
         raise Refused(
-            f"An ad hoc release's id is its go-live day: {rid} goes live on {rid}, not "
-            f"{go_live.isoformat()}."
+            f"An ad hoc release's id is its go-live day: {rid} goes live on "
+            f"{day.isoformat()}, not {go_live.isoformat()}."
         )
     if release_type is None:
         raise Refused("An ad hoc release needs its type: --type system or --type documentation.")

@@ -45,16 +45,39 @@ def _message(n: Notice) -> MessageRow:
     )
 
 
-def _status_now(d: Deadline, now: datetime) -> str:
-    """A pending deadline whose day has ended reads lapsed, even before the workflow wakes."""
-    if (
+def _lapsed_now(d: Deadline, now: datetime) -> bool:
+    """Lapsed, or pending with its day ended (it reads lapsed before the workflow wakes)."""
+    if d.status is DeadlineStatus.LAPSED:
+        return True
+    return (
         d.status is DeadlineStatus.PENDING
         and d.due is not None
         and d.escalates
         and now >= lapse_moment(d.due)
+    )
+
+
+def _status_now(state: ReleaseState, d: Deadline, now: datetime) -> str:
+    """The deadline's status as of `now`.
+
+    A cancelled release owes nothing: a deadline still open (pending or lapsed) reads not
+    applicable; one missed before the cancellation stays marked late, with its level.
+    """
+    if state.cancelled_on is not None and d.status in (
+        DeadlineStatus.PENDING,
+        DeadlineStatus.LAPSED,
     ):
-        return DeadlineStatus.LAPSED.value
-    return d.status.value
+        return DeadlineStatus.NOT_APPLICABLE.value
+    return DeadlineStatus.LAPSED.value if _lapsed_now(d, now) else d.status.value
+
+
+def _is_late(state: ReleaseState, d: Deadline, now: datetime) -> bool:
+    """Missed: lapsed (for a cancelled release, lapsed before it was cancelled), or met late."""
+    if d.met_on is not None and d.due is not None and d.met_on > d.due:
+        return True
+    if state.cancelled_on is not None:
+        return d.status is DeadlineStatus.LAPSED
+    return _lapsed_now(d, now)
 
 
 def _by_time(notices: list[Notice]) -> list[Notice]:
@@ -109,14 +132,13 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
             DeadlineRow(
                 key=d.key,
                 due=d.due,
-                status=_status_now(d, now),
+                status=_status_now(state, d, now),
                 met_on=d.met_on if d.status is DeadlineStatus.MET else None,
                 escalation_level=d.level,
                 who=[r.value for r in d.who],
                 what=d.what,
                 waived_reason=d.waived_reason,
-                late=_status_now(d, now) == DeadlineStatus.LAPSED.value
-                or (d.met_on is not None and d.due is not None and d.met_on > d.due),
+                late=_is_late(state, d, now),
             )
             for d in state.deadlines
         ],

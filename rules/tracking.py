@@ -23,6 +23,7 @@ from rules.deadlines import (
     spend_update_dues,
 )
 from rules.escalation import (
+    ScheduledSend,
     SendKind,
     escalation_audience,
     iter_escalation_schedule,
@@ -178,19 +179,23 @@ def reopen(state: ReleaseState, key: str, now: datetime) -> None:
     found.sent = []
 
 
-def _subject(state: ReleaseState, d: Deadline, kind: SendKind, level: int | None) -> str:
+def _subject(state: ReleaseState, d: Deadline, send: ScheduledSend) -> str:
     due = long_date(d.due) if d.due else "?"
-    if kind is SendKind.REMINDER:
+    if send.kind is SendKind.REMINDER:
         return f"Reminder: {state.name}: {d.what} by {due} ({d.key})"
-    return f"Escalation level {level}: {state.name}: {d.key} lapsed on {due} ({d.what})"
+    again = f" (repeat {send.repeat})" if send.repeat > 1 else ""
+    return f"Escalation level {send.level}{again}: {state.name}: {d.key} lapsed on {due} ({d.what})"
 
 
-def tick(state: ReleaseState, now: datetime, *, audit_sends: bool = True) -> list[Notice]:
+def tick(
+    state: ReleaseState, now: datetime, *, audit_sends: bool = True, ladder: bool = True
+) -> list[Notice]:
     """Lapse what has lapsed and record every reminder or escalation due by `now`.
 
     Returns the new notices (also appended to `state.notices`, queued for delivery, and with
     `audit_sends` to the audit trail). Nothing goes out for an ended release, or for a deadline
-    met, waived or not applicable.
+    met, waived or not applicable. `ladder=False` keeps the escalation schedule of releases that
+    started before the ladder had a top (`iter_escalation_schedule`).
     """
     if is_ended(state):
         return []
@@ -208,11 +213,12 @@ def tick(state: ReleaseState, now: datetime, *, audit_sends: bool = True) -> lis
         if lapsed:
             d.status = DeadlineStatus.LAPSED
         already = set(d.sent)
-        for send in iter_escalation_schedule(d.due, policy, cal, since=d.since):
+        for send in iter_escalation_schedule(d.due, policy, cal, since=d.since, ladder=ladder):
             if send.at > now:
                 break
-            tag = "reminder" if send.kind is SendKind.REMINDER else f"L{send.level}"
-            if tag in already:
+            tag = send.tag
+            # A slot sent under its old name (`L7` before the ladder had a top) is not sent again.
+            if tag in already or send.legacy_tag in already:
                 continue
             d.sent.append(tag)
             if send.level:
@@ -226,7 +232,7 @@ def tick(state: ReleaseState, now: datetime, *, audit_sends: bool = True) -> lis
                 key=f"{state.id}/{d.key}/c{d.cycle}/{tag}",
                 kind=send.kind.value,
                 at=send.at,
-                subject=_subject(state, d, send.kind, send.level),
+                subject=_subject(state, d, send),
                 to=audience,
                 deadline=d.key,
                 level=send.level,
@@ -236,12 +242,16 @@ def tick(state: ReleaseState, now: datetime, *, audit_sends: bool = True) -> lis
             out.append(notice)
             if audit_sends:
                 what = f"{send.kind.value} {d.key}" + (f" level {send.level}" if send.level else "")
+                what += f" (repeat {send.repeat})" if send.repeat > 1 else ""
                 audit(state, send.at, SYSTEM, what, f"{notice.subject}; to {', '.join(audience)}")
     return out
 
 
-def next_wake(state: ReleaseState, now: datetime) -> datetime | None:
-    """The next moment something is due: a send, a lapse, an appeal window closing, a phase change."""
+def next_wake(state: ReleaseState, now: datetime, *, ladder: bool = True) -> datetime | None:
+    """The next moment something is due: a send, a lapse, an appeal window closing, a phase change.
+
+    `ladder` as for `tick`: the two must agree, or the release wakes when nothing is due.
+    """
     if is_ended(state):
         return None
     policy = policy_of(state)
@@ -255,7 +265,7 @@ def next_wake(state: ReleaseState, now: datetime) -> datetime | None:
             moments.append(lapse)
         if not d.escalates:
             continue
-        for send in iter_escalation_schedule(d.due, policy, cal, since=d.since):
+        for send in iter_escalation_schedule(d.due, policy, cal, since=d.since, ladder=ladder):
             if send.at > now:
                 moments.append(send.at)
                 break

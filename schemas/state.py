@@ -326,8 +326,12 @@ class WorkingDays(Model):
 
 
 class Policy(Model):
+    """How a release reminds and escalates (SPEC section 4), fixed when it is created."""
+
     reminder_working_days: int = 5
     step_working_days: int = 5
+    # The top of the escalation ladder: levels rise to it, then repeat at it every step.
+    escalation_top: int = Field(3, ge=1)
     send_hour: int = 9
     early_life_months: int = 1
 

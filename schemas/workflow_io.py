@@ -84,6 +84,9 @@ class FreezeSync(Model):
 class RegisterRelease(Model):
     release_id: str
     workflow_id: str
+    # Kept by the Panel from Temporal's answer when the registration was verified (the release's
+    # SecGoLive), never from the signal: a sender's go-live is ignored.
+    go_live: date | None = None
 
 
 class FreezeRequest(Model):
@@ -190,6 +193,7 @@ class ReleaseRunState(Model):
     running: bool = False
     status: str = ""  # Temporal's status name: RUNNING, COMPLETED, TERMINATED, CANCELED, ...
     closed_at: datetime | None = None
+    go_live: date | None = None  # the release's own SecGoLive search attribute
 
 
 class UnfinishedRelease(Model):

@@ -36,11 +36,12 @@ def iso_date(text: str) -> date:
     return day
 
 
-_RELEASE_ID = re.compile(r"^\d{4}-\d{2}(?:-\d{2})?$")
+_RELEASE_ID = re.compile(r"^\d{4}-\d{2}(?:-\d{2}(?:-[b-z])?)?$")
 
 
 def release_id(text: str) -> str:
-    """The id of an existing release: YYYY-MM (scheduled) or YYYY-MM-DD (ad hoc).
+    """The id of an existing release: YYYY-MM (scheduled) or YYYY-MM-DD (ad hoc; the second
+    going live on the same day is YYYY-MM-DD-b, then -c, ...).
 
     Checked before any server is asked: another workflow's id (an appeal window's, the
     Panel's) is never taken for a release's.
@@ -50,7 +51,8 @@ def release_id(text: str) -> str:
         shown = text if len(text) <= 40 else text[:37] + "..."
         raise argparse.ArgumentTypeError(
             f"{shown!r} is not a release id; use YYYY-MM for a scheduled release (e.g. 2020-06) "
-            "or YYYY-MM-DD for an ad hoc one (e.g. 2020-03-12)"
+            "or YYYY-MM-DD for an ad hoc one (e.g. 2020-03-12, or 2020-03-12-b for the second "
+            "that day)"
         )
     return text
 

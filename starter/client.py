@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -34,13 +35,13 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from rules.clock import london, london_today
 from rules.errors import Refused
-from rules.release_calendar import ReleasePlan, plan_release
+from rules.release_calendar import ReleasePlan, plan_release, same_day_ids
 from rules.workdays import WorkingDayCalendar, bank_holidays
 from schemas.base import Actor
 from schemas.commands import ActRequest, ActResult, Command
 from schemas.principal import Principal
 from schemas.seal import Purpose, Seal
-from schemas.state import Policy, ReleaseState, WorkingDays
+from schemas.state import Freeze, Policy, ReleaseState, WorkingDays
 from schemas.status import ReleaseStatus
 from schemas.vocabulary import ReleaseType
 from schemas.workflow_io import (
@@ -64,6 +65,8 @@ from workflows.release import ReleaseWorkflow, initial_search_attributes
 # wide enough for any re-date a Panel would approve.
 CALENDAR_YEARS_BEFORE = 1
 CALENDAR_YEARS_AFTER = 10
+# An ad hoc release named by its day alone may take a letter when the day's id is taken.
+_AD_HOC_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 @dataclass(frozen=True)
@@ -255,16 +258,21 @@ class ReleaseClient:
         release_type: ReleaseType | None,
         ad_hoc: bool,
     ) -> ReleaseStatus:
-        """Check the request against the calendar rules and start the release's workflow."""
+        """Check the request against the calendar rules and start the release's workflow.
+
+        An ad hoc release whose day's id is taken (a release goes live that day, or did) takes
+        the next letter: `2026-11-30-b`, then `-c`, ...; the status returned carries the id.
+        Returns once the release has been admitted (its signed creation checked).
+        """
         from rules.permissions import check_usage
         from schemas.commands import RELEASE_CREATE
 
         who = principal_of(actor)
         check_usage(RELEASE_CREATE, who.role.role)
-        if self.id_in_register is not None and not self.reuse_ids:
-            taken = await self.id_in_register(release_id.strip())
-            if taken:
-                raise Refused(taken)
+        release_id = release_id.strip()
+        may_take_a_letter = _AD_HOC_DAY.match(release_id) is not None and ad_hoc
+        if not may_take_a_letter:
+            await self._refuse_if_registered(release_id)
         now = await self.clock.now()
         today = london_today(now)
         first = today.year - CALENDAR_YEARS_BEFORE
@@ -274,7 +282,7 @@ class ReleaseClient:
         view = await self.panel_view()
         freezes = list(view.freezes)
         plan: ReleasePlan = plan_release(
-            release_id.strip(),
+            release_id,
             go_live=go_live,
             release_type=release_type,
             ad_hoc=ad_hoc,
@@ -282,6 +290,58 @@ class ReleaseClient:
             freezes=freezes,
             cal=cal,
         )
+        calendar = WorkingDays(first_year=first, last_year=last, holidays=holidays)
+        candidates = same_day_ids(plan) if may_take_a_letter else [plan]
+        for candidate in candidates:
+            if may_take_a_letter and await self._registered(candidate.id):
+                continue
+            try:
+                handle = await self._start(candidate, who, calendar, freezes)
+            except WorkflowAlreadyStartedError:
+                if may_take_a_letter:
+                    continue
+                raise Refused(await self._taken(candidate.id)) from None
+            return await self._admitted(handle, candidate.id)
+        raise Refused(
+            f"Every id for an ad hoc release going live on {plan.go_live.isoformat()} is taken "
+            f"({plan.id} to {candidates[-1].id}); choose another day."
+        )
+
+    async def _admitted(
+        self, handle: WorkflowHandle[ReleaseWorkflow, ReleaseResult], release_id: str
+    ) -> ReleaseStatus:
+        """Wait until the new release has been admitted (an `admitted` update), its status."""
+        try:
+            admitted: ReleaseStatus = await handle.execute_update(
+                "admitted", result_type=ReleaseStatus
+            )
+            return admitted
+        except WorkflowUpdateFailedError as exc:
+            raise _refusal(exc) from None
+        except RPCError as exc:  # the run failed at once: its creation was refused
+            found = await handle.describe()
+            if found.status == WorkflowExecutionStatus.FAILED:
+                raise Refused(
+                    f"Release {release_id} was refused as it started; the worker's log and "
+                    f"`temporal workflow show --workflow-id {handle.id}` say why."
+                ) from None
+            raise _missing(release_id, exc) from None
+
+    async def _registered(self, release_id: str) -> bool:
+        """Whether the register knows the id (a release that exists, or existed)."""
+        if self.id_in_register is None or self.reuse_ids:
+            return False
+        return await self.id_in_register(release_id) is not None
+
+    async def _refuse_if_registered(self, release_id: str) -> None:
+        if self.id_in_register is not None and not self.reuse_ids:
+            taken = await self.id_in_register(release_id)
+            if taken:
+                raise Refused(taken)
+
+    async def _start(
+        self, plan: ReleasePlan, who: Principal, calendar: WorkingDays, freezes: list[Freeze]
+    ) -> WorkflowHandle[ReleaseWorkflow, ReleaseResult]:
         create = CreateRelease(
             id=plan.id,
             name=plan.name,
@@ -289,7 +349,7 @@ class ReleaseClient:
             go_live=plan.go_live,
             ad_hoc=plan.ad_hoc,
             actor=who.actor(),
-            calendar=WorkingDays(first_year=first, last_year=last, holidays=holidays),
+            calendar=calendar,
             freezes=freezes,
             policy=self.policy or Policy(),
         )
@@ -310,38 +370,20 @@ class ReleaseClient:
         release_input.seal = await self._seal(
             "create", workflow_id, who, release_input.signed_body()
         )
-        try:
-            handle = await self.client.start_workflow(
-                ReleaseWorkflow.run,
-                release_input,
-                id=workflow_id,
-                task_queue=self.task_queue,
-                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
-                # A release id is never reused, even once its release has ended.
-                id_reuse_policy=(
-                    WorkflowIDReusePolicy.ALLOW_DUPLICATE
-                    if self.reuse_ids
-                    else WorkflowIDReusePolicy.REJECT_DUPLICATE
-                ),
-                search_attributes=initial_search_attributes(plan.type.value, london(plan.go_live)),
-            )
-        except WorkflowAlreadyStartedError:
-            raise Refused(await self._taken(plan.id)) from None
-        try:
-            admitted: ReleaseStatus = await handle.execute_update(
-                "admitted", result_type=ReleaseStatus
-            )
-            return admitted
-        except WorkflowUpdateFailedError as exc:
-            raise _refusal(exc) from None
-        except RPCError as exc:  # the run failed at once: its creation was refused
-            found = await handle.describe()
-            if found.status == WorkflowExecutionStatus.FAILED:
-                raise Refused(
-                    f"Release {plan.id} was refused as it started; the worker's log and "
-                    f"`temporal workflow show --workflow-id {workflow_id}` say why."
-                ) from None
-            raise _missing(plan.id, exc) from None
+        return await self.client.start_workflow(
+            ReleaseWorkflow.run,
+            release_input,
+            id=workflow_id,
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+            # A release id is never reused, even once its release has ended.
+            id_reuse_policy=(
+                WorkflowIDReusePolicy.ALLOW_DUPLICATE
+                if self.reuse_ids
+                else WorkflowIDReusePolicy.REJECT_DUPLICATE
+            ),
+            search_attributes=initial_search_attributes(plan.type.value, london(plan.go_live)),
+        )
 
     async def _taken(self, release_id: str) -> str:
         """Why a release id cannot be created: it exists, or existed and has ended."""

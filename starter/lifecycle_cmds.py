@@ -1,8 +1,8 @@
 """The lifecycle commands of CLI.md on the command line.
 
 Every command sent to one release is generated from its declaration (`schemas.commands`, by
-`starter.command_line`); only `release create` and `freeze add`, which are not sent to one
-release, are written here. The parser only shapes the request; the rules (in the release's
+`starter.command_line`); only `release create` and `freeze add` (with `freeze list`, which
+reads what it records), which are not sent to one release, are written here. The parser only shapes the request; the rules (in the release's
 workflow) decide whether it stands.
 """
 
@@ -50,6 +50,12 @@ def _freeze_call(args: argparse.Namespace) -> Call:
     return Call("POST", "/api/freezes", body=body, needs_actor=True, render=summary_answer)
 
 
+def _freeze_list(args: argparse.Namespace) -> Op:
+    from starter.ops import FreezeListOp
+
+    return FreezeListOp()
+
+
 def register(sub: Sub, common: argparse.ArgumentParser) -> None:
     from schemas.commands import FREEZE_ADD, RELEASE_CREATE
     from starter.command_line import add_group, add_leaf
@@ -80,3 +86,5 @@ def register(sub: Sub, common: argparse.ArgumentParser) -> None:
     p.add_argument("--to", dest="end", type=iso_date, required=True, metavar="DATE")
     p.add_argument("--reason", required=True)
     p.set_defaults(make_op=_freeze, make_request=_freeze_call)
+    p = add_leaf(group, "list", common, "show the Panel's change freezes", release=False)
+    p.set_defaults(make_op=_freeze_list)

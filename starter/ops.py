@@ -79,7 +79,23 @@ class CreateOp:
             release_type=self.release_type,
             ad_hoc=self.ad_hoc,
         )
-        return Result(status.model_dump(mode="json"), created_text(status))
+        return Result(status.model_dump(mode="json"), created_text(status, self.release_id))
+
+
+@dataclass(frozen=True)
+class FreezeListOp:
+    """`freeze list`: the Panel's change freezes, from the Panel workflow's own list."""
+
+    async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
+        from rules.release_calendar import long_date
+        from starter.output import table
+
+        view = await deployment.panel_view()
+        data = {"freezes": [f.model_dump(mode="json") for f in view.freezes]}
+        if not view.freezes:
+            return Result(data, "No change freezes are recorded.")
+        rows = [[long_date(f.start), long_date(f.end), f.reason] for f in view.freezes]
+        return Result(data, table(rows, ["from", "to", "reason"]))
 
 
 @dataclass(frozen=True)

@@ -175,31 +175,36 @@ class Rehearsal:
                 pass
         releases = [release_workflow_id(r) for r in self.release_ids]
         ids = [*windows, *releases, self.deployment.panel_id]
-        for workflow_id in ids:
-            await self._let_activities_finish(workflow_id)
+        await self._quiesce(ids)
         for workflow_id in ids:
             with contextlib.suppress(RPCError):  # already completed
                 await self.env.client.get_workflow_handle(workflow_id).terminate("rehearsal over")
 
-    async def _let_activities_finish(self, workflow_id: str, *, seconds: float = 120.0) -> None:
-        """Wait (in real time, bounded) until `workflow_id` has no activity in flight.
+    async def _quiesce(self, ids: list[str], *, seconds: float = 120.0) -> None:
+        """Wait until one pass over `ids` finds no activity in flight anywhere.
 
-        The time-skipping test server leaks its time lock when an activity completes after its
-        workflow was terminated, and every later rehearsal on that server would then wait in
-        real time. Activities here are short reads and writes, but a busy machine can hold them
-        for many seconds.
+        One workflow's activity can start another's (the Panel verifies a registration, then
+        tells each release, which reads the Panel's freezes), so a workflow found idle early in
+        a pass may be busy again by its end.
         """
-        handle = self.env.client.get_workflow_handle(workflow_id)
-        for _ in range(int(seconds / 0.05)):
-            try:
-                found = await handle.describe()
-            except RPCError:
-                return
-            if found.status != WorkflowExecutionStatus.RUNNING:
-                return
-            if not found.raw_description.pending_activities:
+        deadline = asyncio.get_running_loop().time() + seconds
+        while asyncio.get_running_loop().time() < deadline:
+            busy = False
+            for workflow_id in ids:
+                busy |= await self._busy(workflow_id)
+            if not busy:
                 return
             await asyncio.sleep(0.05)
+
+    async def _busy(self, workflow_id: str) -> bool:
+        handle = self.env.client.get_workflow_handle(workflow_id)
+        try:
+            found = await handle.describe()
+        except RPCError:
+            return False
+        if found.status != WorkflowExecutionStatus.RUNNING:
+            return False
+        return bool(found.raw_description.pending_activities)
 
 
 @dataclass

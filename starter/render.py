@@ -50,7 +50,8 @@ def status_text(s: ReleaseStatus) -> str:
             ",".join(d.who),
         ]
         for d in s.deadlines
-        if d.status != "not_applicable"
+        # Deadlines that never applied have no date; a cancelled release's keep theirs and show.
+        if d.status != "not_applicable" or d.due is not None
     ]
     lines += ["", table(rows, ["deadline", "due", "status", "met on", "level", "who"])]
     if s.owed:
@@ -116,12 +117,18 @@ def act_text(data: Mapping[str, Any]) -> str:
     return f"{data['release']}: {data['summary']}\nphase {data['phase']}, RID {data['rid_version']}"
 
 
-def created_text(status: ReleaseStatus) -> str:
-    """A new release and its dated deadlines."""
+def created_text(status: ReleaseStatus, asked_for: str | None = None) -> str:
+    """A new release and its dated deadlines (and why its id differs from the one asked for:
+    an ad hoc day already taken gives the next letter)."""
     due = [d for d in status.deadlines if d.due is not None]
     lines = [
         f"Created {status.name} ({status.id}), {status.type}, go-live {status.go_live.isoformat()}."
     ]
+    if asked_for and status.id != asked_for.strip():
+        lines[0] += (
+            f" {asked_for.strip()} was taken by another release going live that day, "
+            f"so this one is {status.id}."
+        )
     lines += [f"  {d.key:<26} {d.due.isoformat() if d.due else '':<10}  {d.status}" for d in due]
     return "\n".join(lines)
 

@@ -38,6 +38,7 @@ def policy_from(settings: Settings) -> Policy:
     return Policy(
         reminder_working_days=settings.reminder_working_days,
         step_working_days=settings.escalation_step_working_days,
+        escalation_top=settings.escalation_top,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RawValue, RetryPolicy
@@ -13,7 +13,7 @@ with workflow.unsafe.imports_passed_through():
     from rules import boundary, limits
     from rules.errors import Refused
     from rules.permissions import check_usage
-    from rules.release_calendar import check_freeze, long_date
+    from rules.release_calendar import check_freeze, inside_freeze, long_date
     from rules.seal import check_seal, remember
     from schemas.commands import FREEZE_ADD
     from schemas.seal import TrustedKey
@@ -48,8 +48,10 @@ SIGNED = "freezes-signed-by-the-front-door"
 class PanelWorkflow:
     """The one long-lived Panel workflow (id `sec-release/panel`).
 
-    It records change freezes (`freeze_add` update, PANEL only) and knows the open releases
-    (signals `register` / `unregister` from each release). Whenever the freezes change, and to
+    It records change freezes (`freeze_add` update, PANEL only; its answer names the open
+    releases whose go-live falls inside the new freeze, as Temporal gave it when the release's
+    registration was verified) and knows the open releases (signals `register` /
+    `unregister` from each release). Whenever the freezes change, and to
     each release that registers, it signals `freezes`, so every release's validators know every
     freeze without I/O. Query `view` (`PanelView`).
 
@@ -66,6 +68,11 @@ class PanelWorkflow:
         self._input = input
         self._freezes: list[Freeze] = list(input.freezes)
         self._releases: dict[str, str] = {r.release_id: r.workflow_id for r in input.releases}
+        # Each release's go-live as Temporal said when its registration was verified (the
+        # release's own SecGoLive), never a signal's word; read again when it registers again.
+        self._go_lives: dict[str, date] = {
+            r.release_id: r.go_live for r in input.releases if r.go_live is not None
+        }
         self._audit: list[AuditEntry] = list(input.audit)
         self._outbox: list[str] = []  # workflow ids to send the freezes to
         self._offset = timedelta(seconds=input.clock_offset_seconds)
@@ -106,7 +113,9 @@ class PanelWorkflow:
                         update={
                             "freezes": self._freezes,
                             "releases": [
-                                RegisterRelease(release_id=k, workflow_id=v)
+                                RegisterRelease(
+                                    release_id=k, workflow_id=v, go_live=self._go_lives.get(k)
+                                )
                                 for k, v in self._releases.items()
                             ],
                             "audit": self._audit[-500:],
@@ -156,6 +165,8 @@ class PanelWorkflow:
         if kind == "register":
             if run.is_release and run.running:
                 self._releases[release_id] = workflow_id
+                if run.go_live is not None:
+                    self._go_lives[release_id] = run.go_live
                 self._outbox.append(workflow_id)
                 return
             why = "it is not a running release" if run.found else "no such workflow exists"
@@ -291,10 +302,14 @@ class PanelWorkflow:
         if self._sealed and request.seal is not None:
             boundary.seal_entry(self._audit[-1], request.seal, request.signed_body())
         self._outbox += [w for w in self._releases.values() if w not in self._outbox]
-        return (
+        told = (
             f"Change freeze from {long_date(freeze.start)} to {long_date(freeze.end)} recorded; "
-            f"{len(self._releases)} open release(s) told."
+            f"{len(self._releases)} open release(s) told"
         )
+        inside = inside_freeze(
+            freeze, [(k, day) for k, day in self._go_lives.items() if k in self._releases]
+        )
+        return f"{told}; {inside}." if inside else f"{told}."
 
     @freeze_add.validator
     def validate_freeze_add(self, request: FreezeRequest) -> None:

@@ -80,6 +80,10 @@ RECORD_LOCALLY = "record-release-as-local-activity"
 # freezes from the Panel workflow. Runs started before this change keep the old way.
 APPEAL_TRUTH = "appeal-windows-decided-by-the-release"
 FREEZE_TRUTH = "freezes-read-from-the-panel"
+# The escalation ladder has a top (levels repeat there), and after an at-once level 1 the next
+# level follows a step of Working Days later (SPEC section 4): it changes the timers and notices
+# of a running release, so runs started before it keep the old schedule.
+LADDER = "escalation-ladder-top"
 # Continue-as-new for size counts what a run has grown by, never what it started with.
 GROWTH_NOT_SIZE = "continue-as-new-on-growth"
 # The rules a careful Panel would want (issue 15): stricter GO, changes since a baseline,
@@ -162,6 +166,7 @@ class ReleaseWorkflow:
                 freezes=create.freezes,
                 policy=create.policy,
                 audit_sends=workflow.patched(AUDIT_SENDS),
+                ladder=workflow.patched(LADDER),
             )
         else:
             raise ApplicationError(
@@ -210,6 +215,10 @@ class ReleaseWorkflow:
                 return True
             self._careful_panel = workflow.patched(CAREFUL_PANEL)
         return self._careful_panel
+
+    @property
+    def _ladder(self) -> bool:
+        return workflow.patched(LADDER)
 
     # -- the business clock ------------------------------------------------------------------
 
@@ -350,14 +359,14 @@ class ReleaseWorkflow:
                 appeals.close_due_windows(self._state, self._ctx())
             # Reminders and escalations join the audit trail; releases that started before this
             # change keep the old behaviour when they replay.
-            tick(self._state, now, audit_sends=workflow.patched(AUDIT_SENDS))
+            tick(self._state, now, audit_sends=workflow.patched(AUDIT_SENDS), ladder=self._ladder)
             self._ticked = True
             self._sync_search_attributes(now)
             if is_ended(self._state):
                 return
             if self._continue_now():
                 await self._continue_as_new(*loops)
-            wake = next_wake(self._state, now)
+            wake = next_wake(self._state, now, ladder=self._ladder)
             if wake is not None:
                 self._set_alarm(wake, "next deadline event")
             self._dirty = False

@@ -79,8 +79,8 @@ async def test_a_release_created_late_mails_each_escalation_once_as_levels_rise(
             level_1 = ["2020-06/scope_system/c1/L1", "2020-06/notice_12m/c1/L1"]
             await eventually(lambda: _has(sent_keys, level_1), "level 1 sent at once")
 
-            # Level 2 at 09:00 five Working Days after the first Working Day past the due date.
-            await skip_time(env, london(date(2019, 7, 4), 10) - await clock.now())
+            # Level 2 at 09:00 five Working Days after level 1 went out (Monday 1 July 2019).
+            await skip_time(env, london(date(2019, 7, 8), 10) - await clock.now())
             level_2 = ["2020-06/scope_system/c1/L2", "2020-06/notice_12m/c1/L2"]
             await eventually(lambda: _has(sent_keys, level_1 + level_2), "level 2 sent")
 

@@ -63,6 +63,9 @@ def test_a_lifecycle_command_without_an_actor_is_a_usage_error(cli: Cli) -> None
 def test_refusals_exit_1_with_the_rules_sentence_and_change_nothing(cli: Cli) -> None:
     rid = ad_hoc_day(340)
     cli.ok("release", "create", rid, "--ad-hoc", "--type", "system", actor="SECAS:Kemp")
+    # A second ad hoc release that day is not refused: it takes the next letter.
+    second = cli.ok("release", "create", rid, "--ad-hoc", "--type", "system", actor="SECAS:Kemp")
+    assert second["id"] == f"{rid}-b"
     before = cli.ok("status", rid)
     refusals = {
         "wrong role": (
@@ -86,9 +89,9 @@ def test_refusals_exit_1_with_the_rules_sentence_and_change_nothing(cli: Cli) ->
             "The reason is missing; give it with --reason.",
         ),
         "created twice": (
-            ("release", "create", rid, "--ad-hoc", "--type", "system"),
+            ("release", "create", f"{rid}-b", "--ad-hoc", "--type", "system"),
             "SECAS:Kemp",
-            f"Release {rid} already exists; see it with `sec-release status {rid}` "
+            f"Release {rid}-b already exists; see it with `sec-release status {rid}-b` "
             "(a release is never created twice).",
         ),
         "unknown release (lifecycle)": (

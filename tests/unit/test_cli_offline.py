@@ -123,6 +123,7 @@ def test_text_output_is_a_table(capsys: pytest.CaptureFixture[str]) -> None:
         (["timeline", "sec-release/panel"], "'sec-release/panel' is not a release id"),
         (["--as", "PANEL", "vote", "2027-06/appeal/2.0", "go"], "is not a release id"),
         (["doc", "rid", "2027-06/appeal/2.0"], "is not a release id"),
+        (["status", "2026-11-30-a"], "'2026-11-30-a' is not a release id"),
     ],
 )
 def test_usage_errors_exit_2_with_one_sentence(
@@ -195,3 +196,10 @@ def test_a_document_is_never_written_into_folders_that_do_not_exist(
     }
     assert err.count("\n") == 1
     assert not (tmp_path / "no").exists()
+
+
+def test_the_second_ad_hoc_release_of_a_day_is_a_release_id() -> None:
+    from starter.args import release_id
+
+    assert release_id("2026-11-30-b") == "2026-11-30-b"
+    assert release_id(" 2026-11-30 ") == "2026-11-30"

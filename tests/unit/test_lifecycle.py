@@ -595,3 +595,18 @@ def test_secas_may_ask_the_panel_to_cancel_and_the_panel_decides() -> None:
         c.ReleaseEnd(kind="release_cancel", reason="Both modifications withdrawn"),
     )
     assert phase(state, D(2019, 7, 3)).value == "CANCELLED"
+
+
+def test_a_cancelled_releases_open_deadlines_read_not_applicable_and_what_it_missed_stays_late() -> (
+    None
+):
+    state = baselined()
+    act(state, at(D(2019, 8, 1)), PANEL, c.ReleaseEnd(kind="release_cancel", reason="scope moved"))
+    lapsed_before = {d.key for d in state.deadlines if d.status.value == "lapsed"}
+    rows = {d.key: d for d in build_status(state, at(D(2019, 10, 1))).deadlines}
+    assert rows["tad_to_tag"].due == D(2019, 9, 25)  # its day passed after the cancellation
+    assert (rows["tad_to_tag"].status, rows["tad_to_tag"].late) == ("not_applicable", False)
+    assert rows["scope_system"].status == "met"
+    assert {k for k, d in rows.items() if d.status in ("pending", "lapsed")} == set()
+    assert lapsed_before and all(rows[k].late for k in lapsed_before)
+    assert all(rows[k].status == "not_applicable" for k in lapsed_before)

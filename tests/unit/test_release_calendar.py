@@ -10,10 +10,12 @@ from rules.errors import Refused
 from rules.release_calendar import (
     check_freeze,
     check_go_live,
+    inside_freeze,
     long_date,
     plan_release,
     release_id,
     release_name,
+    same_day_ids,
     scheduled_releases,
 )
 from rules.workdays import WorkingDayCalendar
@@ -80,6 +82,39 @@ def test_an_ad_hoc_release_carries_its_day(cal: WorkingDayCalendar) -> None:
     assert (plan.id, plan.ad_hoc, plan.name) == ("2020-03-12", True, "March 2020 SEC Release")
 
 
+def test_a_second_ad_hoc_release_on_the_same_day_takes_a_letter(cal: WorkingDayCalendar) -> None:
+    plan = plan_release(
+        "2020-03-12",
+        go_live=None,
+        release_type=ReleaseType.SYSTEM,
+        ad_hoc=True,
+        today=TODAY,
+        freezes=[],
+        cal=cal,
+    )
+    ids = [p.id for p in same_day_ids(plan)]
+    assert ids[:3] == ["2020-03-12", "2020-03-12-b", "2020-03-12-c"]
+    assert ids[-1] == "2020-03-12-z"
+    assert {(p.go_live, p.type, p.ad_hoc) for p in same_day_ids(plan)} == {
+        (date(2020, 3, 12), ReleaseType.SYSTEM, True)
+    }
+    lettered = plan_release(
+        "2020-03-12-b",
+        go_live=date(2020, 3, 12),
+        release_type=ReleaseType.SYSTEM,
+        ad_hoc=True,
+        today=TODAY,
+        freezes=[],
+        cal=cal,
+    )
+    assert (lettered.id, lettered.go_live) == ("2020-03-12-b", date(2020, 3, 12))
+    assert same_day_ids(lettered) == [lettered]  # the id asked for, letter and all
+    scheduled = plan_release(
+        "2020-06", go_live=None, release_type=None, ad_hoc=False, today=TODAY, freezes=[], cal=cal
+    )
+    assert same_day_ids(scheduled) == [scheduled]  # a scheduled id is never lettered
+
+
 @pytest.mark.parametrize(
     ("rid", "go_live", "kind", "ad_hoc", "sentence"),
     [
@@ -92,6 +127,9 @@ def test_an_ad_hoc_release_carries_its_day(cal: WorkingDayCalendar) -> None:
         ("2020-03-12", None, None, True, "needs its type"),
         ("2020-02-30", None, ReleaseType.SYSTEM, True, "not a real date"),
         ("2020-03-12", date(2020, 3, 13), ReleaseType.SYSTEM, True, "goes live on 2020-03-12"),
+        ("2020-03-12-b", date(2020, 3, 13), ReleaseType.SYSTEM, True, "goes live on 2020-03-12"),
+        ("2020-03-12-a", None, ReleaseType.SYSTEM, True, "not a release id"),
+        ("2020-06-b", None, None, False, "not a release id"),
         ("2019-02", None, None, False, "in the past"),
         ("2020-04-10", None, ReleaseType.SYSTEM, True, "not a Working Day .* 2020-04-14"),
     ],
@@ -127,3 +165,21 @@ def test_a_freeze_needs_ordered_dates_and_a_reason() -> None:
     with pytest.raises(Refused, match="needs a reason"):
         check_freeze(date(2020, 6, 1), date(2020, 6, 2), "  ")
     assert check_freeze(date(2020, 6, 1), date(2020, 6, 2), " x ").reason == "x"
+
+
+def test_freeze_add_names_the_releases_whose_go_live_falls_inside() -> None:
+    freeze = Freeze(start=date(2027, 6, 1), end=date(2027, 6, 30), reason="migration")
+    assert inside_freeze(freeze, [("2027-11", date(2027, 11, 4))]) is None
+    assert (
+        inside_freeze(freeze, [("2027-11", date(2027, 11, 4)), ("2027-06", date(2027, 6, 24))])
+        == "2027-06 (go-live 24 June 2027) falls inside it"
+    )
+    both = [
+        ("2027-06-30", date(2027, 6, 30)),
+        ("2027-06", date(2027, 6, 24)),
+        ("x", date(2027, 6, 1)),
+    ]
+    assert inside_freeze(freeze, both) == (
+        "2027-06 (go-live 24 June 2027), 2027-06-30 (go-live 30 June 2027) and x (go-live "
+        "1 June 2027) fall inside it"
+    )

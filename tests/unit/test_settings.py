@@ -18,7 +18,11 @@ from starter.session import deployment_for, policy_from, settings_from
 
 @pytest.fixture(autouse=True)
 def _no_escalation_settings(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("SEC_RELEASE_REMINDER_WORKING_DAYS", "SEC_RELEASE_ESCALATION_STEP_WORKING_DAYS"):
+    for name in (
+        "SEC_RELEASE_REMINDER_WORKING_DAYS",
+        "SEC_RELEASE_ESCALATION_STEP_WORKING_DAYS",
+        "SEC_RELEASE_ESCALATION_TOP",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -31,10 +35,17 @@ def test_the_escalation_settings_are_the_policy_of_a_new_release(
 ) -> None:
     monkeypatch.setenv("SEC_RELEASE_REMINDER_WORKING_DAYS", "10")
     monkeypatch.setenv("SEC_RELEASE_ESCALATION_STEP_WORKING_DAYS", "3")
+    monkeypatch.setenv("SEC_RELEASE_ESCALATION_TOP", "4")
 
     policy = policy_from(Settings())
 
-    assert policy == Policy(reminder_working_days=10, step_working_days=3)
+    assert policy == Policy(reminder_working_days=10, step_working_days=3, escalation_top=4)
+
+
+def test_a_ladder_without_a_level_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEC_RELEASE_ESCALATION_TOP", "0")
+    with pytest.raises(ValidationError, match="SEC_RELEASE_ESCALATION_TOP"):
+        Settings()
 
 
 def test_an_escalation_step_of_no_days_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

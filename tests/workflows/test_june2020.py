@@ -64,8 +64,9 @@ async def test_june_2020_runs_from_scope_to_closing_with_its_late_deadlines(
         date(2020, 5, 14),
         date(2020, 5, 26),
     )
-    assert deadlines["scope_system"].escalation_level == 16
-    assert deadlines["tad_to_tag"].escalation_level == 22
+    # Escalation climbs to the top of the ladder (level 3) and repeats there.
+    assert deadlines["scope_system"].escalation_level == 3
+    assert deadlines["tad_to_tag"].escalation_level == 3
     assert not deadlines["notice_1m"].late
     assert deadlines["notice_1m"].met_on == date(2020, 5, 22)
 
@@ -82,7 +83,12 @@ async def test_june_2020_runs_from_scope_to_closing_with_its_late_deadlines(
         (london(date(2019, 7, 3), 9), "escalation", 2),
         (london(date(2019, 7, 10), 9), "escalation", 3),
     ]
-    assert sends[-1] == (london(date(2019, 10, 10), 9), "escalation", 16)
+    # ... and then at level 3 every 5 Working Days until the baseline: 16 escalations in all.
+    assert sends[-1] == (london(date(2019, 10, 10), 9), "escalation", 3)
+    assert len(sends) == 1 + 16
+    repeats = [e for e in status.escalations if e.deadline == "scope_system" and e.level == 3]
+    assert [e.key.rsplit("/", 1)[1] for e in repeats[:3]] == ["L3", "L3-2", "L3-3"]
+    assert repeats[1].subject.startswith("Escalation level 3 (repeat 2): June 2020 SEC Release")
     tad = [
         (e.at.date(), e.level)
         for e in status.escalations

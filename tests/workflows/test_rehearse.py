@@ -290,8 +290,10 @@ until: 2026-09-30
         if s["kind"] == "escalation" and s["deadline"].startswith("approval_notice:")
     ]
     assert {s["deadline"] for s in approval} == {f"approval_notice:SECMP{i:04d}" for i in range(6)}
-    # Still escalating at the end: one level every 5 Working Days from May to September.
-    assert max(s["level"] for s in approval) >= 15
+    # Still escalating at the end: every 5 Working Days from May to September, up to the top
+    # of the ladder (level 3) and then again at the top.
+    assert max(s["level"] for s in approval) == 3
+    assert sum(s["deadline"] == "approval_notice:SECMP0000" for s in approval) >= 15
     assert max(s["at"] for s in approval) >= "2026-09-2"
 
 
