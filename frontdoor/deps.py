@@ -17,7 +17,8 @@ from starter.client import ReleaseClient
 ACTOR_KEYS = frozenset({"actor", "as", "role", "by", "acting_as", "on_behalf_of", "principal"})
 
 # As `starter.args.release_id` checks it: YYYY-MM (scheduled) or YYYY-MM-DD (ad hoc).
-RELEASE_ID_PATTERN = r"^\d{4}-\d{2}(?:-\d{2})?$"
+# A scheduled release (2026-06), an ad hoc one (2026-11-30) or a second one that day (-b, -c, ...).
+RELEASE_ID_PATTERN = r"^\d{4}-\d{2}(?:-\d{2}(?:-[b-z])?)?$"
 
 
 async def caller(principal: CurrentPrincipal, request: Request) -> Principal:

@@ -43,8 +43,11 @@ async def test_a_created_release_reads_back(http: httpx.AsyncClient, reading_rel
         json={"id": reading_release, "ad_hoc": True, "type": "system"},
         headers=headers(SECAS),
     )
-    assert again.status_code == 409
-    assert "already exists" in again.json()["error"]
+    # A second ad hoc release going live the same day takes the next letter (SPEC 2).
+    assert again.status_code == 201, again.text
+    assert again.json()["id"] == f"{reading_release}-b"
+    second = await http.get(f"/api/releases/{reading_release}-b", headers=headers(DCC))
+    assert second.status_code == 200
 
 
 async def test_list_filters_as_the_cli_does(http: httpx.AsyncClient, reading_release: str) -> None:
