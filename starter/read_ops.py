@@ -212,7 +212,14 @@ class InboxOp:
             release_id = wf.id.removeprefix("release/")
             status = await deployment.status(release_id)
             rows += [
-                InboxRow(release=release_id, action=o.action, due=o.due, overdue=o.overdue)
+                InboxRow(
+                    release=release_id,
+                    action=o.action,
+                    due=o.due,
+                    overdue=o.overdue,
+                    command=o.command,
+                    detail=o.detail,
+                )
                 for o in status.owed
                 if o.role == role
             ]
