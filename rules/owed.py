@@ -23,6 +23,8 @@ from rules.tracking import OPEN, early_life_end
 from schemas.state import AppealStatus, DeadlineStatus, ReleaseState
 from schemas.vocabulary import CriterionStatus, Role
 
+LAPSED = DeadlineStatus.LAPSED
+
 # Deadlines whose steps the lifecycle lists itself (with the deadline's due date), so the
 # deadline's own row would repeat them or go stale: the TAD's finalisation is the TAG's review,
 # the DCC's update and the Panel's incorporation in turn; evidence is two submissions; actual
@@ -76,6 +78,7 @@ def _deadline_rows(state: ReleaseState, today: date) -> list[Owed]:
             or not d.escalates
             or kind in _STEP_DEADLINES
             or notice_no_longer_owed(state, d.key, today)
+            or (kind == "notice_1m" and not _rid_complete(state) and d.status is not LAPSED)
         ):
             continue
         command = _DEADLINE_COMMANDS.get(kind, "")
@@ -100,6 +103,14 @@ def _steps(state: ReleaseState, today: date, current: Phase) -> list[Owed]:
     items += _go_live_steps(state, current)
     items += _authority_steps(state)
     return items
+
+
+def _rid_complete(state: ReleaseState) -> bool:
+    """The RID is ready to freeze: baselined as it stands, with the TAD in it (System). The
+    one-month notice freezes the RID, so it is owed once the RID is complete (or it lapsed)."""
+    if not has_baseline(state) or any(i.endswith("(rid baseline)") for i in gate(state)):
+        return False
+    return not is_system(state) or state.tad.incorporated_on is not None
 
 
 def _lapsed(state: ReleaseState, key: str) -> bool:
