@@ -114,13 +114,20 @@ def gate(state: ReleaseState) -> list[str]:
 
 @dataclass(frozen=True)
 class Owed:
+    """One step a role owes: what, by when, the command that takes it, and what stands in its
+    way (or what it concerns), if anything."""
+
     role: Role
     action: str
     due: date | None
+    command: str = ""
+    detail: str = ""
 
 
 def owed(state: ReleaseState, today: date) -> list[Owed]:
-    """What each role owes next: open deadlines plus the steps waiting on someone, soonest first."""
+    """What each role owed next before the list was derived from the lifecycle (`rules.owed`):
+    open deadlines plus some steps waiting on someone, soonest first. The search attribute of
+    runs recorded before `rules.owed` keeps using it, so their replays upsert what they did."""
     current = phase(state, today)
     if current in (Phase.CLOSED, Phase.CANCELLED):
         return []

@@ -8,8 +8,10 @@ from decimal import Decimal
 from rules.clock import lapse_moment
 from rules.context import Context
 from rules.costs import summarise, variances
+from rules.owed import owed_now
 from rules.queries import gate, owed, phase
 from rules.redates_and_waivers import freeze_warnings
+from rules.tracking import early_life_end
 from schemas.state import (
     Deadline,
     DeadlineStatus,
@@ -148,8 +150,10 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
                 action=o.action,
                 due=o.due,
                 overdue=o.due is not None and o.due < today,
+                command=o.command,
+                detail=o.detail,
             )
-            for o in owed(state, today)
+            for o in owed_now(state, today)
         ],
         costs=costs_status(state),
         defects=DefectsStatus(reported=True, **state.defects.model_dump())
@@ -160,6 +164,7 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
         escalations=[_message(n) for n in _by_time(state.notices) if n.kind in ESCALATION_KINDS],
         notices=[_message(n) for n in _by_time(state.notices) if n.kind not in ESCALATION_KINDS],
         warnings=freeze_warnings(state),
+        early_life_ends=early_life_end(state),
     )
 
 
@@ -167,6 +172,11 @@ def has_lapsed(state: ReleaseState) -> bool:
     return any(d.status is DeadlineStatus.LAPSED for d in state.deadlines)
 
 
-def owing_roles(state: ReleaseState, now: datetime) -> list[str]:
-    """The roles that owe something now (a search attribute for `inbox`)."""
-    return sorted({o.role.value for o in owed(state, Context(now).today)})
+def owing_roles(state: ReleaseState, now: datetime, *, lifecycle: bool = True) -> list[str]:
+    """The roles that owe something now (a search attribute for `inbox`).
+
+    `lifecycle=False` keeps the roles of the list as it was before `rules.owed` (runs recorded
+    before it upsert what their histories hold).
+    """
+    today = Context(now).today
+    return sorted({o.role.value for o in (owed_now if lifecycle else owed)(state, today)})

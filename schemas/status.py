@@ -48,10 +48,15 @@ class DeadlineRow(Model):
 
 
 class OwedRow(Model):
+    """One step a role owes (`rules.owed`): the command that takes it, and what stands in its
+    way or what it concerns (e.g. the gate's unmet items on a vote), if anything."""
+
     role: str
     action: str
     due: date | None
     overdue: bool = False
+    command: str = ""
+    detail: str = ""
 
 
 class CostsStatus(Model):
@@ -94,6 +99,8 @@ class ReleaseStatus(ReleaseFacts):
     escalations: list[MessageRow]
     notices: list[MessageRow]
     warnings: list[str] = Field(default_factory=list)
+    # When early-life monitoring ends and the release review begins (SPEC section 5.5).
+    early_life_ends: date | None = None
 
 
 class ListRow(Model):
@@ -110,3 +117,5 @@ class InboxRow(Model):
     action: str
     due: date | None
     overdue: bool
+    command: str = ""
+    detail: str = ""

@@ -207,16 +207,8 @@ class InboxOp:
     async def run(self, deployment: ReleaseClient, actor: Actor | None) -> Result:
         role = need_actor(actor).role.value
         query = f"WorkflowType = 'ReleaseWorkflow' AND ExecutionStatus = 'Running' AND SecOwes = {_q(role)}"
-        rows: list[InboxRow] = []
-        for wf in await latest_runs(deployment, query):
-            release_id = wf.id.removeprefix("release/")
-            status = await deployment.status(release_id)
-            rows += [
-                InboxRow(release=release_id, action=o.action, due=o.due, overdue=o.overdue)
-                for o in status.owed
-                if o.role == role
-            ]
-        rows.sort(key=lambda r: (r.due or date.max, r.release, r.action))
+        releases = [wf.id.removeprefix("release/") for wf in await latest_runs(deployment, query)]
+        rows = await inbox_rows(deployment, role, releases)
         data = [r.model_dump(mode="json") for r in rows]
         text = (
             table(
@@ -230,6 +222,27 @@ class InboxOp:
             else f"Nothing is owed by {role}."
         )
         return Result(data, text)
+
+
+async def inbox_rows(deployment: ReleaseClient, role: str, releases: list[str]) -> list[InboxRow]:
+    """What `role` owes in each of `releases` (those whose SecOwes names it), soonest first."""
+    rows: list[InboxRow] = []
+    for release_id in releases:
+        status = await deployment.status(release_id)
+        rows += [
+            InboxRow(
+                release=release_id,
+                action=o.action,
+                due=o.due,
+                overdue=o.overdue,
+                command=o.command,
+                detail=o.detail,
+            )
+            for o in status.owed
+            if o.role == role
+        ]
+    rows.sort(key=lambda r: (r.due or date.max, r.release, r.action))
+    return rows
 
 
 @dataclass(frozen=True)

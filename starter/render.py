@@ -39,6 +39,12 @@ def status_text(s: ReleaseStatus) -> str:
         ),
         f"RID {s.rid.version}" + (f", frozen since {s.rid.frozen_on}" if s.rid.frozen else ""),
     ]
+    if s.early_life_ends is not None:
+        past = s.phase in ("POST_LIVE_REVIEW", "CLOSED")
+        lines.append(
+            f"early-life monitoring {'ended' if past else 'ends'} {long_date(s.early_life_ends)}"
+            + ("" if past else "; the release review begins then")
+        )
     lines += [f"! {w}" for w in s.warnings]
     rows = [
         [
@@ -56,9 +62,10 @@ def status_text(s: ReleaseStatus) -> str:
     lines += ["", table(rows, ["deadline", "due", "status", "met on", "level", "who"])]
     if s.owed:
         owed = [
-            [o.role, o.action, day_text(o.due) + (" OVERDUE" if o.overdue else "")] for o in s.owed
+            [o.role, o.action, day_text(o.due) + (" OVERDUE" if o.overdue else ""), o.command]
+            for o in s.owed
         ]
-        lines += ["", "Owed next:", table(owed, ["role", "action", "due"])]
+        lines += ["", "Owed next:", table(owed, ["role", "action", "due", "command"])]
     if s.gate and s.phase not in ("LIVE", "POST_LIVE_REVIEW", "CLOSED", "CANCELLED", "APPROVED"):
         lines += ["", "Before a GO vote:"] + [f"  - {item}" for item in s.gate]
     mods = [

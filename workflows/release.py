@@ -90,6 +90,10 @@ GROWTH_NOT_SIZE = "continue-as-new-on-growth"
 # waivers mailed, stale notices and early UIT starts refused. Runs recorded before them keep
 # the rules they were recorded with.
 CAREFUL_PANEL = "careful-panel-rules"
+# What each role owes is derived from the lifecycle (rules.owed, issue 15). The status query
+# shows it to every release; the roles upserted as SecOwes change only for runs that took this
+# decision, so older histories replay with the upserts they recorded.
+OWED_FROM_THE_LIFECYCLE = "owed-from-the-lifecycle"
 # Commands, and the creation itself, must carry the front door's signature (ACCESS.md). Runs
 # started before this change accept unsigned commands until they next continue as new.
 SIGNED = "commands-signed-by-the-front-door"
@@ -189,6 +193,7 @@ class ReleaseWorkflow:
         self._growth_not_size = False
         self._tick_while_holding = False
         self._careful_panel: bool | None = None
+        self._owed_from_lifecycle: bool | None = None
         # Decided once per run, first thing in `run` (SIGNED); handlers wait for it.
         self._sealed: bool | None = None
         # A carried state brings its keys; a new release reads them in `run` before anything.
@@ -215,6 +220,13 @@ class ReleaseWorkflow:
                 return True
             self._careful_panel = workflow.patched(CAREFUL_PANEL)
         return self._careful_panel
+
+    def _lifecycle_owed(self) -> bool:
+        """Whether this run upserts SecOwes from the lifecycle's list (decided once per run, in
+        the main loop: never in a query or a validator)."""
+        if self._owed_from_lifecycle is None:
+            self._owed_from_lifecycle = workflow.patched(OWED_FROM_THE_LIFECYCLE)
+        return self._owed_from_lifecycle
 
     @property
     def _ladder(self) -> bool:
@@ -586,12 +598,13 @@ class ReleaseWorkflow:
 
     def _sync_search_attributes(self, now: datetime) -> None:
         state = self._state
+        owing = owing_roles(state, now, lifecycle=self._lifecycle_owed())
         wanted: dict[str, object] = {
             search.PHASE.name: phase(state, Context(now).today).value,
             search.RELEASE_TYPE.name: state.type.value,
             search.GO_LIVE.name: london(state.go_live),
             search.LAPSED.name: has_lapsed(state),
-            search.OWES.name: owing_roles(state, now),
+            search.OWES.name: owing,
         }
         if wanted == self._search:
             return
@@ -602,7 +615,7 @@ class ReleaseWorkflow:
                 search.RELEASE_TYPE.value_set(state.type.value),
                 search.GO_LIVE.value_set(london(state.go_live)),
                 search.LAPSED.value_set(has_lapsed(state)),
-                search.OWES.value_set(owing_roles(state, now)),
+                search.OWES.value_set(owing),
             ]
         )
 
