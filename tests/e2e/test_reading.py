@@ -194,8 +194,8 @@ def test_inbox_lists_what_a_role_owes_soonest_first_with_overdue_marked(
     rows = cli.poll(
         "inbox", actor="PANEL:Chair", until=lambda rows: any(r["release"] == late.id for r in rows)
     )
-    for row in rows:
-        assert set(row) == {"release", "action", "due", "overdue"}, row
+    for row in rows:  # CLI.md's keys, and the command that discharges the row
+        assert_keys(row, {"release", "action", "due", "overdue", "command"}, "inbox row")
     dues = [r["due"] for r in rows if r["due"] is not None]
     assert dues == sorted(dues), "soonest first"
     assert [r["due"] for r in rows[len(dues) :]] == [None] * (len(rows) - len(dues)), "undated last"
