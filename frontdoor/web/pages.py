@@ -726,5 +726,8 @@ def install(app: FastAPI) -> None:
             target = "/"
         return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
 
+    from frontdoor.web.documents import router as documents_router
+
     app.add_exception_handler(SignInNeeded, sign_in_first)
     app.include_router(router)
+    app.include_router(documents_router)
