@@ -56,6 +56,7 @@ from frontdoor.web.sso import (
     unseal,
 )
 from rules.permissions import check_usage
+from rules.scope_and_rid import PARTY_CATEGORIES
 from schemas.commands import RELEASE_CREATE
 from schemas.errors import Refused
 from schemas.principal import Principal
@@ -556,6 +557,7 @@ async def _release_page(
         next=views.next_deadline(status),
         freeze=views.in_freeze(status),
         chart=views.gantt(status),
+        categories=PARTY_CATEGORIES,
         owed_by=owed_by,
         forms=forms,
         problem=problem,

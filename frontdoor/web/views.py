@@ -114,6 +114,22 @@ def _d(day: date | None) -> str:
     return day.isoformat() if day else "-"
 
 
+def _phases(status: ReleaseStatus) -> list[tuple[str, list[tuple[str, date, date]]]]:
+    """The test phases (SIT, UIT) as bars: planned start to end, and started to closed (or to
+    today while running)."""
+    today = status.as_of.date()
+    found: list[tuple[str, list[tuple[str, date, date]]]] = []
+    for label, phase in (("SIT", status.testing.sit), ("UIT", status.testing.uit)):
+        spans: list[tuple[str, date, date]] = []
+        if phase.planned_start and phase.planned_end:
+            spans.append(("phase-planned", phase.planned_start, phase.planned_end))
+        if phase.started_on:
+            spans.append(("phase-actual", phase.started_on, phase.closed_on or today))
+        if spans:
+            found.append((f"{label} test phase", spans))
+    return found
+
+
 def gantt(status: ReleaseStatus) -> Gantt:
     """The chart of one release: a row per deadline, then a row per timetable event."""
     today = status.as_of.date()
@@ -124,6 +140,11 @@ def gantt(status: ReleaseStatus) -> Gantt:
         days += [x for x in (d.due, d.met_on) if x is not None]
     for r in events:
         days += [x for x in (r.planned, r.minimum, r.actual) if x is not None]
+    phases = _phases(status)
+    for _label, spans in phases:
+        days += [d for _kind, start, end in spans for d in (start, end)]
+    windows = [(w.published_on, w.closes_on, w) for w in status.appeals]
+    days += [d for start, end, _w in windows for d in (start, end)]
     first = min(days) - timedelta(days=7)
     last = max(days) + timedelta(days=7)
     span = max((last - first).days, 1)
@@ -164,6 +185,24 @@ def gantt(status: ReleaseStatus) -> Gantt:
             f"actual {_d(r.actual)}" + (", late" if r.late else "")
         )
         rows.append(GanttRow(y, r.label, state, tuple(marks), (), summary))
+        y += ROW_HEIGHT
+    for label, spans in phases:
+        bars = [Bar(x(start), max(x(end) - x(start), 2), kind) for kind, start, end in spans]
+        summary = f"{label}: " + "; ".join(
+            f"{'planned' if kind == 'phase-planned' else 'actual'} {start} to {end}"
+            for kind, start, end in spans
+        )
+        rows.append(GanttRow(y, label, "phase", (), tuple(bars), summary))
+        y += ROW_HEIGHT
+    for start, end, w in windows:
+        state = f"appeal-{w.status.value}"
+        summary = (
+            f"Appeal window on RID {w.version}: {start} to {end}, {w.status.value}, "
+            f"{len(w.appeals)} appeal(s)"
+        )
+        bar = Bar(x(start), max(x(end) - x(start), 2), "appeal")
+        lodged = tuple(Mark(x(a.on), "appeal", a.on) for a in w.appeals)
+        rows.append(GanttRow(y, f"Appeal window, RID {w.version}", state, lodged, (bar,), summary))
         y += ROW_HEIGHT
     ticks: list[Tick] = []
     month = date(first.year, first.month, 1)

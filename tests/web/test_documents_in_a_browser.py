@@ -20,7 +20,9 @@ FAILED_ERROR = "550 5.1.1 <panel@nowhere.example>: mailbox unavailable"
 
 @pytest.fixture(scope="module")
 def release(web: Web) -> str:
-    """An ad hoc System release with a draft RID, then a modification, then a Panel baseline."""
+    """An ad hoc System release with a draft RID, then a modification, then a Panel baseline
+    (which opens an appeal window); the DCC's quote (not the modifications' sum), a residual risk
+    and SIT started."""
     release_id = ad_hoc_day(450)
     with web.api("SECAS") as secas:
         made = secas.post(
@@ -31,7 +33,12 @@ def release(web: Web) -> str:
         assert drafted.status_code == 200, drafted.text
         added = secas.post(
             f"/api/releases/{release_id}/mod/add",
-            json={"mod": "MP0901", "title": "Faster switching", "system": True},
+            json={
+                "mod": "MP0901",
+                "title": "Faster switching",
+                "system": True,
+                "impacts": ["Suppliers", "DCC"],
+            },
         )
         assert added.status_code == 200, added.text
     with web.api("PANEL") as panel:
@@ -39,6 +46,14 @@ def release(web: Web) -> str:
             f"/api/releases/{release_id}/rid/baseline", json={"scope": "full", "note": "agreed"}
         )
         assert based.status_code == 200, based.text
+    with web.api("DCC") as dcc:
+        for words, body in (
+            ("costs/quote", {"total": "125000"}),
+            ("risk/add", {"risk": "Late meter firmware", "mitigation": "Extra UIT week"}),
+            ("sit/start", {}),
+        ):
+            done = dcc.post(f"/api/releases/{release_id}/{words}", json=body)
+            assert done.status_code == 200, (words, done.text)
     return release_id
 
 
@@ -142,3 +157,27 @@ def test_only_secas_reads_the_outbox(page: Any, web: Web) -> None:
     answer = page.goto("/notices")
     assert answer is not None and answer.status == 403
     assert "Only SECAS may read the outbox" in page.get_by_role("alert").inner_text()
+
+
+def test_the_release_page_shows_the_matrix_costs_risks_phases_and_appeal_window(
+    page: Any, web: Web, release: str
+) -> None:
+    sign_in(page, web, "OPSG")
+    page.goto(f"/releases/{release}")
+    expect_heading(page, re.compile(release))
+    matrix = page.get_by_role("table", name=re.compile("^Impact matrix"))
+    row = matrix.get_by_role("row").filter(has_text="MP0901")
+    assert row.inner_text().count("affected") == 5
+    assert "not affected" in row.inner_text()
+    discrepancy = page.locator("#cost-discrepancy")
+    assert "125000" in discrepancy.inner_text()
+    assert "Discrepancy" in discrepancy.inner_text()
+    risks = page.get_by_role("table", name=re.compile("^Residual risks"))
+    assert "Late meter firmware" in risks.inner_text()
+    chart = page.get_by_role("img", name=re.compile("Timeline of"))
+    assert chart.locator(".g-phase .g-bar-phase-actual").count() == 1
+    assert chart.locator(".g-appeal-open .g-bar-appeal").count() == 1
+    windows = page.get_by_role("table", name=re.compile("^Appeals against"))
+    assert "1.0" in windows.inner_text()
+    screenshot(page, "release-matrix-costs-risks")
+    assert not (serious := _axe(page)), serious
