@@ -23,6 +23,8 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import ValidationError
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from frontdoor.auth import SESSION_COOKIE, DirectoryAuthenticator, check_csrf
 from frontdoor.commands_api import issue
@@ -69,6 +71,8 @@ SIGNIN_COOKIE = "sec_release_signin"
 STYLESHEET = "/assets/web.css"
 # At most this many releases are read at once for the portfolio (each is a workflow query).
 PORTFOLIO_READS = 8
+# The Panel's freezes (for the year's calendar) are read for at most this long.
+PANEL_READ_SECONDS = 10.0
 # The pages load nothing from elsewhere and run no script: the policy says so to the browser.
 PAGE_HEADERS = {
     "Content-Security-Policy": (
@@ -458,6 +462,14 @@ async def _portfolio(
     deployment = await _releases(request)
     rows = await _portfolio_rows(deployment, session, filters)
     may_create = session.principal.actor().role in RELEASE_CREATE.roles
+    today = min((r.status.as_of.date() for r in rows if r.status), default=date.today())
+    year = _year(request, today.year)
+    freezes: list[tuple[date, date, str]] | None = None
+    try:
+        view = await asyncio.wait_for(deployment.panel_view(), PANEL_READ_SECONDS)
+        freezes = [(f.start, f.end, f.reason) for f in view.freezes]
+    except (Refused, RPCError, WorkflowQueryFailedError, TimeoutError):
+        pass  # the page says the freezes could not be read
     return render(
         "portfolio.html.j2",
         session,
@@ -470,7 +482,15 @@ async def _portfolio(
         may_create=may_create,
         create_problem=create_problem,
         create_values=create_values or {},
+        year=year,
+        months=views.year_calendar(year, freezes or [], {r.id for r in rows}),
+        freezes_read=freezes is not None,
     )
+
+
+def _year(request: Request, default: int) -> int:
+    raw = request.query_params.get("year", "")
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else default
 
 
 @router.get("/")

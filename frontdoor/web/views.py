@@ -230,3 +230,53 @@ def gantt(status: ReleaseStatus) -> Gantt:
         first=first,
         last=last,
     )
+
+
+# -- the year's calendar (beside the portfolio) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One dated thing of the year: a go-live, a scope cut-off, or a change freeze."""
+
+    day: date
+    end: date | None  # a freeze's last day
+    kind: Literal["go-live", "cut-off", "freeze"]
+    text: str
+    release: str | None  # the release page it links to, when the release exists
+
+
+@dataclass(frozen=True)
+class CalendarMonth:
+    label: str
+    entries: tuple[CalendarEntry, ...]
+
+
+def year_calendar(
+    year: int, freezes: list[tuple[date, date, str]], existing: set[str]
+) -> list[CalendarMonth]:
+    """The scheduled releases' go-lives and scope cut-offs falling in `year` (those of the next
+    two years' releases included: their cut-offs come a year early) and the Panel's freezes
+    overlapping it, month by month."""
+    from rules.release_calendar import scheduled_releases
+
+    cal = calendar_around(date(year, 1, 1), before=1, after=3)
+    entries: list[CalendarEntry] = []
+    for y in (year, year + 1, year + 2):
+        for r in scheduled_releases(y, cal):
+            linked = r.id if r.id in existing else None
+            if r.go_live.year == year:
+                text = f"{r.name} goes live ({r.type.value})"
+                entries.append(CalendarEntry(r.go_live, None, "go-live", text, linked))
+            for day, what in ((r.scope_system_cutoff, "system"), (r.scope_docs_cutoff, "docs")):
+                if day is not None and day.year == year:
+                    text = f"{r.name}: {what} scope cut-off"
+                    entries.append(CalendarEntry(day, None, "cut-off", text, linked))
+    for start, end, reason in freezes:
+        if start.year <= year <= end.year:
+            entries.append(CalendarEntry(max(start, date(year, 1, 1)), end, "freeze", reason, None))
+    months: list[CalendarMonth] = []
+    for month in range(1, 13):
+        inside = sorted((e for e in entries if e.day.month == month), key=lambda e: e.day)
+        months.append(CalendarMonth(f"{date(year, month, 1):%B}", tuple(inside)))
+    return months
