@@ -181,3 +181,29 @@ def test_the_release_page_shows_the_matrix_costs_risks_phases_and_appeal_window(
     assert "1.0" in windows.inner_text()
     screenshot(page, "release-matrix-costs-risks")
     assert not (serious := _axe(page)), serious
+
+
+def test_secas_adds_a_modification_through_the_form(page: Any, web: Web, release: str) -> None:
+    sign_in(page, web, "SECAS")
+    page.goto(f"/releases/{release}")
+    page.get_by_text("Add a modification to the scope", exact=True).first.click()
+    form = page.get_by_role("form", name="Add a modification to the scope")
+    form.get_by_label("Mod", exact=True).fill("MP0902")
+    form.get_by_label("Title", exact=True).fill("Gas meter clocks")
+    form.get_by_label("system", exact=True).check()
+    form.get_by_label(re.compile("^Impacts")).fill("Gas Networks")
+    screenshot(page, "release-mod-add-form")
+    form.get_by_role("button", name="Add a modification to the scope").click()
+    accepted = page.get_by_role("status")
+    assert "Accepted: Add a modification to the scope" in accepted.inner_text()
+    matrix = page.get_by_role("table", name=re.compile("^Impact matrix"))
+    row = matrix.get_by_role("row").filter(has_text="MP0902")
+    cells = row.get_by_role("cell").all_inner_texts()
+    assert [c.replace("✓", "").strip() for c in cells] == [
+        "not affected",
+        "not affected",
+        "affected",
+        "not affected",
+        "not affected",
+    ], cells
+    screenshot(page, "release-mod-added")
