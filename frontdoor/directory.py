@@ -206,6 +206,11 @@ class Directory:
         self._hasher = hasher or PasswordHasher()
         self._clock = clock
 
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        """The store's sessions (the web app reads the outbox of the same store)."""
+        return self._sessions
+
     # -- principals ---------------------------------------------------------------------------
 
     async def add_user(

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import ipaddress
 import secrets
 import time
@@ -255,6 +256,18 @@ class OidcClient:
         return await self._verify(token, self.audience, "token")
 
     # -- authorization code with PKCE ---------------------------------------------------------
+
+    @property
+    def sign_in_configured(self) -> bool:
+        """Whether people can sign in through this provider (a client secret and a redirect URL
+        are set, as well as the issuer and the client id)."""
+        return bool(self._client_secret and self.redirect_url)
+
+    def sealing_key(self) -> bytes:
+        """32 bytes for sealing a pending sign-in in the browser: derived from the client
+        secret (a server secret every front door of the deployment holds), never the secret."""
+        secret, _redirect = self._sign_in_settings()
+        return hmac.new(secret.encode(), b"sec-release: pending OIDC sign-in", "sha256").digest()
 
     def _sign_in_settings(self) -> tuple[str, str]:
         if not self._client_secret or not self.redirect_url:

@@ -23,12 +23,21 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import ValidationError
+from temporalio.client import WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from frontdoor.auth import SESSION_COOKIE, DirectoryAuthenticator, check_csrf
 from frontdoor.commands_api import issue
 from frontdoor.directory import Directory, TooManyFailures
 from frontdoor.errors import Forbidden, is_missing
 from frontdoor.models import CreateReleaseBody
+from frontdoor.oidc import (
+    OidcError,
+    OidcUnavailable,
+    match_principal,
+    new_code_verifier,
+    new_state,
+)
 from frontdoor.session_routes import LOCAL_HOSTS, SESSION_TTL
 from frontdoor.web import views
 from frontdoor.web.forms import (
@@ -39,7 +48,17 @@ from frontdoor.web.forms import (
     forms_for,
     read_command,
 )
+from frontdoor.web.sso import (
+    PENDING_COOKIE,
+    PENDING_PATH,
+    PENDING_SECONDS,
+    PendingSignIn,
+    seal,
+    sso_client,
+    unseal,
+)
 from rules.permissions import check_usage
+from rules.scope_and_rid import PARTY_CATEGORIES
 from schemas.commands import RELEASE_CREATE
 from schemas.errors import Refused
 from schemas.principal import Principal
@@ -52,6 +71,8 @@ SIGNIN_COOKIE = "sec_release_signin"
 STYLESHEET = "/assets/web.css"
 # At most this many releases are read at once for the portfolio (each is a workflow query).
 PORTFOLIO_READS = 8
+# The Panel's freezes (for the year's calendar) are read for at most this long.
+PANEL_READ_SECONDS = 10.0
 # The pages load nothing from elsewhere and run no script: the policy says so to the browser.
 PAGE_HEADERS = {
     "Content-Security-Policy": (
@@ -160,7 +181,11 @@ def _not_found(session: WebSession, sentence: str) -> HTMLResponse:
 
 
 def _signin_page(
-    target: str, sentence: str = "", login: str = "", status_code: int = 200
+    request: Request,
+    target: str,
+    sentence: str = "",
+    login: str = "",
+    status_code: int = 200,
 ) -> HTMLResponse:
     # A token of the sign-in form itself (double-submitted: cookie and field), so another site
     # cannot sign a browser in to an account of its choosing.
@@ -174,6 +199,7 @@ def _signin_page(
         sentence=sentence,
         login=login,
         signin_token=token,
+        sso=sso_client(request) is not None,
     )
     response.set_cookie(
         SIGNIN_COOKIE, token, max_age=3600, path="/signin", httponly=True, samesite="strict"
@@ -181,9 +207,29 @@ def _signin_page(
     return response
 
 
+def _signed_in(request: Request, cookie: str, target: str) -> RedirectResponse:
+    """The answer that opens a web session (the same for a password and for single sign-on)."""
+    signed_in = RedirectResponse(target, status_code=303)
+    signed_in.set_cookie(
+        SESSION_COOKIE,
+        cookie,
+        max_age=int(SESSION_TTL.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+    signed_in.delete_cookie(SIGNIN_COOKIE, path="/signin")
+    return signed_in
+
+
+def _secure(request: Request) -> bool:
+    return (request.url.hostname or "") not in LOCAL_HOSTS
+
+
 @router.get("/signin")
-async def signin_form(next: str | None = None) -> HTMLResponse:
-    return _signin_page(_safe_next(next))
+async def signin_form(request: Request, next: str | None = None) -> HTMLResponse:
+    return _signin_page(request, _safe_next(next))
 
 
 @router.post("/signin")
@@ -196,34 +242,121 @@ async def signin(request: Request) -> Response:
     given = posted.get("signin_token", "")
     if not expected or not secrets.compare_digest(expected.encode(), given.encode()):
         return _signin_page(
-            target, "The sign-in form had expired; please sign in again.", login, 400
+            request, target, "The sign-in form had expired; please sign in again.", login, 400
         )
     if not login or not password:
-        return _signin_page(target, "Enter your login and your password.", login, 400)
+        return _signin_page(request, target, "Enter your login and your password.", login, 400)
     directory = await _directory(request)
     if directory is None:
-        return _signin_page(target, "Password sign-in is not available here.", login, 404)
+        return _signin_page(request, target, "Password sign-in is not available here.", login, 404)
     address = request.client.host if request.client else None
     try:
         principal = await directory.password_sign_in(login, password, address)
     except TooManyFailures as exc:
-        response = _signin_page(target, exc.sentence, login, 429)
+        response = _signin_page(request, target, exc.sentence, login, 429)
         response.headers["Retry-After"] = str(exc.seconds)
         return response
     if principal is None:
-        return _signin_page(target, "The login or the password is wrong.", login, 401)
+        return _signin_page(request, target, "The login or the password is wrong.", login, 401)
     session = await directory.new_session(principal.login, SESSION_TTL)
-    signed_in = RedirectResponse(target, status_code=303)
-    signed_in.set_cookie(
-        SESSION_COOKIE,
-        session.cookie,
-        max_age=int(SESSION_TTL.total_seconds()),
-        path="/",
+    return _signed_in(request, session.cookie, target)
+
+
+# -- signing in with your organisation (OIDC) -----------------------------------------------------
+
+
+def _sso_refused(request: Request, target: str, sentence: str, status_code: int) -> HTMLResponse:
+    """The sign-in page with the sentence; the pending sign-in is spent either way."""
+    response = _signin_page(request, target, sentence, "", status_code)
+    response.delete_cookie(PENDING_COOKIE, path=PENDING_PATH)
+    return response
+
+
+@router.get("/login/oidc")
+async def sso_start(request: Request, next: str | None = None) -> Response:
+    target = _safe_next(next)
+    oidc = sso_client(request)
+    if oidc is None:
+        return _signin_page(
+            request, target, "Signing in with your organisation is not set up here.", "", 404
+        )
+    pending = PendingSignIn(new_state(), new_state(), new_code_verifier(), target)
+    try:
+        url = await oidc.authorization_url(pending.state, pending.nonce, pending.verifier)
+    except OidcError as exc:
+        return _sso_refused(request, target, str(exc), 502)
+    response = RedirectResponse(url, status_code=303)
+    response.set_cookie(
+        PENDING_COOKIE,
+        seal(oidc, pending),
+        max_age=PENDING_SECONDS,
+        path=PENDING_PATH,
         httponly=True,
-        samesite="lax",
-        secure=(request.url.hostname or "") not in LOCAL_HOSTS,
+        samesite="lax",  # it must come back with the provider's top-level redirect
+        secure=_secure(request),
     )
-    signed_in.delete_cookie(SIGNIN_COOKIE, path="/signin")
+    return response
+
+
+@router.get("/login/oidc/callback")
+async def sso_callback(request: Request) -> Response:
+    q = request.query_params
+    oidc = sso_client(request)
+    directory = await _directory(request)
+    if oidc is None or directory is None:
+        return _signin_page(
+            request, "/", "Signing in with your organisation is not set up here.", "", 404
+        )
+    pending = unseal(oidc, request.cookies.get(PENDING_COOKIE, ""))
+    if pending is None:
+        return _sso_refused(
+            request,
+            "/",
+            "This sign-in with your organisation had expired or was not started in this "
+            "browser; start again.",
+            400,
+        )
+    target = pending.next
+    given_state = q.get("state", "")
+    if not secrets.compare_digest(given_state.encode(), pending.state.encode()):
+        return _sso_refused(
+            request,
+            target,
+            "The answer from your organisation is not for the sign-in this browser started "
+            "(state); start again.",
+            400,
+        )
+    if q.get("error"):
+        reason = "".join(c for c in q["error"][:40] if c.isalnum() or c in "_-.")
+        return _sso_refused(
+            request,
+            target,
+            f"Your organisation did not sign you in (it answered {reason or 'an error'}).",
+            401,
+        )
+    code = q.get("code", "")
+    if not code or len(code) > 2048:
+        return _sso_refused(
+            request, target, "Your organisation's answer carried no sign-in code.", 400
+        )
+    try:
+        claims = await oidc.exchange_code(code, pending.verifier, pending.nonce)
+    except OidcUnavailable as exc:
+        return _sso_refused(request, target, str(exc), 502)
+    except OidcError as exc:
+        return _sso_refused(request, target, str(exc), 401)
+    principal = await match_principal(directory, claims)
+    if principal is None:
+        return _sso_refused(
+            request,
+            target,
+            "Your organisation signed you in, but no one in the directory has that account "
+            "(or it is disabled); ask SECAS to add you with your email address.",
+            403,
+        )
+    session = await directory.new_session(principal.login, SESSION_TTL)
+    signed_in = _signed_in(request, session.cookie, target)
+    signed_in.delete_cookie(PENDING_COOKIE, path=PENDING_PATH)
     return signed_in
 
 
@@ -329,6 +462,14 @@ async def _portfolio(
     deployment = await _releases(request)
     rows = await _portfolio_rows(deployment, session, filters)
     may_create = session.principal.actor().role in RELEASE_CREATE.roles
+    today = min((r.status.as_of.date() for r in rows if r.status), default=date.today())
+    year = _year(request, today.year)
+    freezes: list[tuple[date, date, str]] | None = None
+    try:
+        view = await asyncio.wait_for(deployment.panel_view(), PANEL_READ_SECONDS)
+        freezes = [(f.start, f.end, f.reason) for f in view.freezes]
+    except (Refused, RPCError, WorkflowQueryFailedError, TimeoutError):
+        pass  # the page says the freezes could not be read
     return render(
         "portfolio.html.j2",
         session,
@@ -341,7 +482,15 @@ async def _portfolio(
         may_create=may_create,
         create_problem=create_problem,
         create_values=create_values or {},
+        year=year,
+        months=views.year_calendar(year, freezes or [], {r.id for r in rows}),
+        freezes_read=freezes is not None,
     )
+
+
+def _year(request: Request, default: int) -> int:
+    raw = request.query_params.get("year", "")
+    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else default
 
 
 @router.get("/")
@@ -428,6 +577,7 @@ async def _release_page(
         next=views.next_deadline(status),
         freeze=views.in_freeze(status),
         chart=views.gantt(status),
+        categories=PARTY_CATEGORIES,
         owed_by=owed_by,
         forms=forms,
         problem=problem,
@@ -598,5 +748,8 @@ def install(app: FastAPI) -> None:
             target = "/"
         return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
 
+    from frontdoor.web.documents import router as documents_router
+
     app.add_exception_handler(SignInNeeded, sign_in_first)
     app.include_router(router)
+    app.include_router(documents_router)

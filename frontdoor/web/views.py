@@ -114,6 +114,22 @@ def _d(day: date | None) -> str:
     return day.isoformat() if day else "-"
 
 
+def _phases(status: ReleaseStatus) -> list[tuple[str, list[tuple[str, date, date]]]]:
+    """The test phases (SIT, UIT) as bars: planned start to end, and started to closed (or to
+    today while running)."""
+    today = status.as_of.date()
+    found: list[tuple[str, list[tuple[str, date, date]]]] = []
+    for label, phase in (("SIT", status.testing.sit), ("UIT", status.testing.uit)):
+        spans: list[tuple[str, date, date]] = []
+        if phase.planned_start and phase.planned_end:
+            spans.append(("phase-planned", phase.planned_start, phase.planned_end))
+        if phase.started_on:
+            spans.append(("phase-actual", phase.started_on, phase.closed_on or today))
+        if spans:
+            found.append((f"{label} test phase", spans))
+    return found
+
+
 def gantt(status: ReleaseStatus) -> Gantt:
     """The chart of one release: a row per deadline, then a row per timetable event."""
     today = status.as_of.date()
@@ -124,6 +140,11 @@ def gantt(status: ReleaseStatus) -> Gantt:
         days += [x for x in (d.due, d.met_on) if x is not None]
     for r in events:
         days += [x for x in (r.planned, r.minimum, r.actual) if x is not None]
+    phases = _phases(status)
+    for _label, spans in phases:
+        days += [d for _kind, start, end in spans for d in (start, end)]
+    windows = [(w.published_on, w.closes_on, w) for w in status.appeals]
+    days += [d for start, end, _w in windows for d in (start, end)]
     first = min(days) - timedelta(days=7)
     last = max(days) + timedelta(days=7)
     span = max((last - first).days, 1)
@@ -165,6 +186,24 @@ def gantt(status: ReleaseStatus) -> Gantt:
         )
         rows.append(GanttRow(y, r.label, state, tuple(marks), (), summary))
         y += ROW_HEIGHT
+    for label, spans in phases:
+        bars = [Bar(x(start), max(x(end) - x(start), 2), kind) for kind, start, end in spans]
+        summary = f"{label}: " + "; ".join(
+            f"{'planned' if kind == 'phase-planned' else 'actual'} {start} to {end}"
+            for kind, start, end in spans
+        )
+        rows.append(GanttRow(y, label, "phase", (), tuple(bars), summary))
+        y += ROW_HEIGHT
+    for start, end, w in windows:
+        state = f"appeal-{w.status.value}"
+        summary = (
+            f"Appeal window on RID {w.version}: {start} to {end}, {w.status.value}, "
+            f"{len(w.appeals)} appeal(s)"
+        )
+        bar = Bar(x(start), max(x(end) - x(start), 2), "appeal")
+        lodged = tuple(Mark(x(a.on), "appeal", a.on) for a in w.appeals)
+        rows.append(GanttRow(y, f"Appeal window, RID {w.version}", state, lodged, (bar,), summary))
+        y += ROW_HEIGHT
     ticks: list[Tick] = []
     month = date(first.year, first.month, 1)
     while month <= last:
@@ -191,3 +230,53 @@ def gantt(status: ReleaseStatus) -> Gantt:
         first=first,
         last=last,
     )
+
+
+# -- the year's calendar (beside the portfolio) -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """One dated thing of the year: a go-live, a scope cut-off, or a change freeze."""
+
+    day: date
+    end: date | None  # a freeze's last day
+    kind: Literal["go-live", "cut-off", "freeze"]
+    text: str
+    release: str | None  # the release page it links to, when the release exists
+
+
+@dataclass(frozen=True)
+class CalendarMonth:
+    label: str
+    entries: tuple[CalendarEntry, ...]
+
+
+def year_calendar(
+    year: int, freezes: list[tuple[date, date, str]], existing: set[str]
+) -> list[CalendarMonth]:
+    """The scheduled releases' go-lives and scope cut-offs falling in `year` (those of the next
+    two years' releases included: their cut-offs come a year early) and the Panel's freezes
+    overlapping it, month by month."""
+    from rules.release_calendar import scheduled_releases
+
+    cal = calendar_around(date(year, 1, 1), before=1, after=3)
+    entries: list[CalendarEntry] = []
+    for y in (year, year + 1, year + 2):
+        for r in scheduled_releases(y, cal):
+            linked = r.id if r.id in existing else None
+            if r.go_live.year == year:
+                text = f"{r.name} goes live ({r.type.value})"
+                entries.append(CalendarEntry(r.go_live, None, "go-live", text, linked))
+            for day, what in ((r.scope_system_cutoff, "system"), (r.scope_docs_cutoff, "docs")):
+                if day is not None and day.year == year:
+                    text = f"{r.name}: {what} scope cut-off"
+                    entries.append(CalendarEntry(day, None, "cut-off", text, linked))
+    for start, end, reason in freezes:
+        if start.year <= year <= end.year:
+            entries.append(CalendarEntry(max(start, date(year, 1, 1)), end, "freeze", reason, None))
+    months: list[CalendarMonth] = []
+    for month in range(1, 13):
+        inside = sorted((e for e in entries if e.day.month == month), key=lambda e: e.day)
+        months.append(CalendarMonth(f"{date(year, month, 1):%B}", tuple(inside)))
+    return months

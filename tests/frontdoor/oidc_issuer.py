@@ -1,7 +1,8 @@
 """A small but real OpenID Connect provider for the tests, on 127.0.0.1 in a thread.
 
 It serves discovery, a JWKS of generated RSA keys (which a test can rotate), an authorization
-endpoint that signs in one fixed user at once and sends the browser back with a code, and a token
+endpoint that signs in one fixed user (`Issuer.user`: subject, email) at once, or refuses
+with `Issuer.deny`, and sends the browser back with a code, and a token
 endpoint that checks the client's secret and the PKCE verifier before it issues a signed ID token.
 """
 
@@ -49,6 +50,7 @@ class Issuer:
         }
     )
     jwks_fetches: int = 0
+    deny: str | None = None  # an OAuth error (e.g. access_denied) to answer instead of a code
 
     def add_key(self) -> str:
         kid = f"key-{len(self.keys) + 1}"
@@ -130,9 +132,12 @@ def _handler(issuer: Issuer) -> type[BaseHTTPRequestHandler]:
                 ):
                     self._json(400, {"error": "invalid_request"})
                     return
-                code = secrets.token_urlsafe(16)
-                issuer.codes[code] = query
-                back = urlencode({"code": code, "state": query["state"]})
+                if issuer.deny:
+                    back = urlencode({"error": issuer.deny, "state": query["state"]})
+                else:
+                    code = secrets.token_urlsafe(16)
+                    issuer.codes[code] = query
+                    back = urlencode({"code": code, "state": query["state"]})
                 self.send_response(302)
                 self.send_header("Location", f"{query['redirect_uri']}?{back}")
                 self.send_header("Content-Length", "0")

@@ -20,17 +20,26 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from activities.store import open_engine, session_factory, upgrade_store
 from frontdoor.app import create_app
 from frontdoor.auth import DirectoryAuthenticator
 from frontdoor.directory import Directory
+from frontdoor.oidc import OidcClient
 from frontdoor.serve import front_door
 from settings import Settings
 from starter.client import Connection
 from starter.session import deployment_with
 from tests.e2e.conftest import REPO, DevServer
 from tests.frontdoor.conftest import CHEAP_HASHER
+from tests.frontdoor.oidc_issuer import (
+    API_AUDIENCE,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    Issuer,
+    running_issuer,
+)
 
 T = TypeVar("T")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -63,6 +72,7 @@ class Web:
     url: str
     directory: Directory
     loop: asyncio.AbstractEventLoop
+    issuer: Issuer
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a directory call on the server's loop (the store's engine belongs to it)."""
@@ -96,10 +106,28 @@ def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
 
 
 @pytest.fixture(scope="session")
-def web(dev_server: DevServer) -> Iterator[Web]:
-    """The front door with the directory's authenticator on the dev server's store; one user
-    per role, each with the password `PASSWORD`."""
-    settings = Settings(data_dir=Path(dev_server.data_dir), temporal_address=dev_server.address)
+def issuer() -> Iterator[Issuer]:
+    """The organisations' sign-in provider (`tests/frontdoor/oidc_issuer.py`), which signs in
+    its `user` at once."""
+    with running_issuer() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def web(dev_server: DevServer, issuer: Issuer) -> Iterator[Web]:
+    """The front door with the directory's authenticator on the dev server's store and single
+    sign-on through `issuer`; one user per role, each with the password `PASSWORD`."""
+    settings = Settings(
+        data_dir=Path(dev_server.data_dir),
+        temporal_address=dev_server.address,
+        oidc_issuer=issuer.url,
+        oidc_client_id=CLIENT_ID,
+        oidc_client_secret=SecretStr(CLIENT_SECRET),
+        oidc_audience=API_AUDIENCE,
+        # The port is known once it listens; the client is told its callback then.
+        oidc_redirect_url="http://127.0.0.1/login/oidc/callback",
+    )
+    oidc = OidcClient(settings)
     holder: list[Web] = []
     ready = threading.Event()
     failed: list[BaseException] = []
@@ -122,10 +150,11 @@ def web(dev_server: DevServer) -> Iterator[Web]:
             app = create_app(
                 settings,
                 releases=lambda: deployment_with(settings, Connection(address=dev_server.address)),
-                authenticator=DirectoryAuthenticator(directory, None),
+                authenticator=DirectoryAuthenticator(directory, oidc),
             )
             async with front_door(app, "127.0.0.1", 0) as url:
-                holder.append(Web(url, directory, asyncio.get_running_loop()))
+                oidc.redirect_url = f"{url}/login/oidc/callback"
+                holder.append(Web(url, directory, asyncio.get_running_loop(), issuer))
                 ready.set()
                 await stop[0].wait()
         except BaseException as exc:
