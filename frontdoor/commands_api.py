@@ -49,6 +49,8 @@ Mode = Annotated[
     ),
 ]
 
+REQUEST_ID_HEADER = "X-Request-Id"
+
 ERRORS: dict[int | str, dict[str, Any]] = {
     code: {"model": ErrorAnswer, "description": what}
     for code, what in (
@@ -182,13 +184,18 @@ def allowed_actor(principal: Principal, command: Command) -> Actor:
 
 
 async def issue(
-    deployment: ReleaseClient, release_id: str, principal: Principal, command: Command
+    deployment: ReleaseClient,
+    release_id: str,
+    principal: Principal,
+    command: Command,
+    request_id: str | None = None,
 ) -> Any:
     """Issue `command` on the release as `principal`: the role table (403), then the release's
-    rules (`Refused`, 409). The API's endpoints and the web app's forms both come here."""
+    rules (`Refused`, 409). The API's endpoints and the web app's forms both come here.
+    `request_id`: the id the command is signed under, which its audit entry carries."""
     allowed_actor(principal, command)
     # The principal, not just its actor: the seal and the audit name who signed in.
-    result = await ActOp(release_id, command).run(deployment, principal)
+    result = await ActOp(release_id, command, request_id=request_id).run(deployment, principal)
     return result.data
 
 
@@ -214,8 +221,11 @@ def _endpoint(leaf: Leaf) -> Callable[..., Coroutine[Any, Any, JSONResponse]]:
             request_id = await _signal(deployment, release_id, principal, command)
             answer = SignalAnswer(release=release_id, command=command.kind, request_id=request_id)
             return JSONResponse(answer.model_dump(mode="json"), status_code=202)
-        data = await issue(deployment, release_id, principal, command)
-        return JSONResponse(jsonable_encoder(data))
+        # Chosen here so the answer can name it: the audit entry of an accepted command carries
+        # the same id (`X-Request-Id`), as a signalled one's does (`request_id` in its 202).
+        request_id = uuid.uuid4().hex
+        data = await issue(deployment, release_id, principal, command, request_id)
+        return JSONResponse(jsonable_encoder(data), headers={REQUEST_ID_HEADER: request_id})
 
     act.__name__ = f"act_{leaf.name}"
     return act
@@ -249,7 +259,17 @@ def command_router() -> APIRouter:
             tags=[leaf.words.split()[0]],
             response_model=None,
             responses={
-                200: {"model": CommandAnswer, "description": "the command was accepted"},
+                200: {
+                    "model": CommandAnswer,
+                    "description": "the command was accepted",
+                    "headers": {
+                        REQUEST_ID_HEADER: {
+                            "description": "the request id the command was signed under; its "
+                            "entry in the release's audit carries the same id",
+                            "schema": {"type": "string"},
+                        }
+                    },
+                },
                 202: {"model": SignalAnswer, "description": "forwarded as a signal"},
                 **ERRORS,
             },

@@ -74,7 +74,8 @@ def common_options() -> argparse.ArgumentParser:
 
 def build_parser(argv: Sequence[str] | None = None) -> Parser:
     """The whole command line; for an offline command (`calendar 2027`), only the offline ones,
-    so they answer without importing the message models the other commands are built from."""
+    and for a reading (`status ID`) only the readings, so they answer without importing the
+    message models the other commands are built from."""
     common = common_options()
     parser = Parser(
         prog="sec-release",
@@ -89,6 +90,11 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
         return parser
     directory_cmds.register(sub, common)
     if words and words[0] in directory_cmds.COMMANDS:
+        return parser
+    if words and words[0] in read_cmds.COMMANDS:
+        # A reading goes over HTTP: its parser only, not the lifecycle commands' (built from
+        # the command models, which it never uses).
+        read_cmds.register(sub, common)
         return parser
     service.register(sub, common)
     login_cmds.register(sub, common)

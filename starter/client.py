@@ -203,7 +203,12 @@ class ReleaseClient:
     signer: Signer | None = None
 
     async def _seal(
-        self, purpose: Purpose, target: str, who: Principal, body: dict[str, Any]
+        self,
+        purpose: Purpose,
+        target: str,
+        who: Principal,
+        body: dict[str, Any],
+        request_id: str | None = None,
     ) -> Seal | None:
         if self.signer is None:
             return None
@@ -213,6 +218,7 @@ class ReleaseClient:
             principal=who,
             body=body,
             issued_at=await self.clock.now(),
+            request_id=request_id,
         )
 
     # -- the Panel ---------------------------------------------------------------------------
@@ -408,20 +414,36 @@ class ReleaseClient:
         )
 
     async def _request(
-        self, release_id: str, actor: Actor | Principal, command: Command
+        self,
+        release_id: str,
+        actor: Actor | Principal,
+        command: Command,
+        request_id: str | None = None,
     ) -> ActRequest:
-        """The command as the release receives it: for the principal's actor, signed."""
+        """The command as the release receives it: for the principal's actor, signed (under
+        `request_id` when given, else a fresh one)."""
         who = principal_of(actor)
         request = ActRequest(actor=who.actor(), command=command)
         request.seal = await self._seal(
-            "act", release_workflow_id(release_id), who, request.signed_body()
+            "act", release_workflow_id(release_id), who, request.signed_body(), request_id
         )
         return request
 
-    async def act(self, release_id: str, actor: Actor | Principal, command: Command) -> ActResult:
-        """Send one lifecycle command as an Update; returns once the release accepted it."""
+    async def act(
+        self,
+        release_id: str,
+        actor: Actor | Principal,
+        command: Command,
+        *,
+        request_id: str | None = None,
+    ) -> ActResult:
+        """Send one lifecycle command as an Update; returns once the release accepted it.
+
+        `request_id` is the id the command is signed under (and its audit entry carries); the
+        front door chooses it so it can answer it in `X-Request-Id`. None: a fresh one.
+        """
         handle = self.handle(release_id)
-        request = await self._request(release_id, actor, command)
+        request = await self._request(release_id, actor, command, request_id)
         update_id = request.seal.request_id if request.seal else f"{command.kind}-{uuid.uuid4()}"
         try:
             result: ActResult = await _with_retries(

@@ -46,6 +46,7 @@ class ActOp:
     release_id: str
     command: Command
     as_signal: bool = False
+    request_id: str | None = None  # signed under this id (the front door's X-Request-Id)
 
     async def run(self, deployment: ReleaseClient, actor: Actor | Principal | None) -> Result:
         who = need_actor(actor)
@@ -53,7 +54,12 @@ class ActOp:
             await deployment.signal(self.release_id, who, self.command)
             data = {"release": self.release_id, "command": self.command.kind, "signalled": True}
             return Result(data, act_text(data))
-        result = await deployment.act(self.release_id, who, self.command)
+        if self.request_id is None:
+            result = await deployment.act(self.release_id, who, self.command)
+        else:
+            result = await deployment.act(
+                self.release_id, who, self.command, request_id=self.request_id
+            )
         data = {
             "release": self.release_id,
             "command": self.command.kind,

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from starter.ops import Op
     from starter.remote import Call
 
+COMMANDS = ("status", "list", "inbox", "timeline")
+
 PHASES = [
     "DRAFTING",
     "BASELINED",

@@ -18,7 +18,8 @@ from rules.permissions import check_usage
 from schemas.errors import Refused
 from schemas.principal import AccessRole
 from schemas.text import MAX_PAYLOAD_BYTES
-from tests.e2e.conftest import ad_hoc_day
+from starter.client import Clock, Connection, ReleaseClient, connect
+from tests.e2e.conftest import DevServer, ad_hoc_day
 from tests.frontdoor.conftest import FrontDoor, headers, principal_of
 
 SECAS, PANEL, DCC = AccessRole.SECAS, AccessRole.PANEL, AccessRole.DCC
@@ -228,6 +229,33 @@ async def test_signal_mode_answers_202_with_a_request_id(http: httpx.AsyncClient
     )
     assert answer.status_code == 202, answer.text
     assert len(answer.json()["request_id"]) == 32
+
+
+async def test_an_accepted_command_names_its_audit_entry_in_x_request_id(
+    http: httpx.AsyncClient, dev_server: DevServer
+) -> None:
+    release_id = ad_hoc_day(431)
+    await _ensure_release(http, release_id)
+    answer = await http.post(
+        f"/api/releases/{release_id}/rid/draft",
+        json={"note": "named by its request id"},
+        headers=headers(SECAS),
+    )
+    assert answer.status_code == 200, answer.text
+    request_id = answer.headers["X-Request-Id"]
+    assert len(request_id) == 32
+    # The audit as the release holds it (the API has no reading of it).
+    client = await connect(Connection(address=dev_server.address))
+    state = await ReleaseClient(client=client, task_queue="unused", clock=Clock()).state(release_id)
+    entries = [e for e in state.audit if e.request_id == request_id]
+    assert len(entries) == 1, state.audit
+    assert entries[0].command.startswith("rid draft")
+    assert entries[0].outcome == "accepted"
+    refused = await http.post(
+        f"/api/releases/{release_id}/rid/draft", json={"note": "no"}, headers=headers(DCC)
+    )
+    assert refused.status_code == 403
+    assert "X-Request-Id" not in refused.headers
 
 
 async def test_openapi_lists_one_path_per_command_line(http: httpx.AsyncClient) -> None:
