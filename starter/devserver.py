@@ -59,6 +59,9 @@ def die_with_parent() -> Callable[[], None] | None:
 def check_port_free(port: int, what: str, flag: str) -> None:
     """A sentence, not a traceback, when something already listens on `port`."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the servers themselves bind: connections of a stopped server still in TIME_WAIT
+        # (the CLI's, say) do not hold the port; only a listener does.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind(("127.0.0.1", port))
         except OSError:

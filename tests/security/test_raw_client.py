@@ -267,7 +267,9 @@ async def test_an_oversized_command_is_refused_in_a_sentence_and_cannot_brick_a_
 
         await eventually(audited, "eight refused signals audited", seconds=30)
         status = await p.deployment.status("2028-06")
-        assert status.runs == 1
+        # A megabyte of refused signals may make the run continue as new once (its history grew
+        # past the size threshold); the release goes on, its state no bigger for them.
+        assert status.runs <= 2
         refused_entries = [a for a in status.audit if a.outcome == "refused"]
         assert refused_entries[0].detail.startswith("The command is 120,")
         assert len(json.dumps([a.model_dump(mode="json") for a in refused_entries])) < 20_000
