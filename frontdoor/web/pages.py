@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import ValidationError
 from temporalio.client import WorkflowQueryFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from frontdoor.auth import SESSION_COOKIE, DirectoryAuthenticator, check_csrf
 from frontdoor.commands_api import issue
@@ -650,22 +650,47 @@ async def _try_issue(
 # -- the inbox ------------------------------------------------------------------------------------
 
 
+async def _inbox_rows(deployment: ReleaseClient, session: WebSession) -> list[dict[str, Any]]:
+    """What the principal's role owes, as `inbox` reads it; on a server without a visibility
+    store (the time-skipping test server of a rehearsal), across the open releases the Panel
+    knows (its register list) instead."""
+    from starter.read_ops import InboxOp, inbox_rows
+
+    actor = session.principal.actor()
+    try:
+        read = await InboxOp().run(deployment, actor)
+    except RPCError as exc:
+        if exc.status is not RPCStatusCode.UNIMPLEMENTED:
+            raise
+        view = await asyncio.wait_for(deployment.panel_view(), PANEL_READ_SECONDS)
+        rows = await inbox_rows(deployment, actor.role.value, sorted(view.releases))
+        return [r.model_dump(mode="json") for r in rows]
+    data: list[dict[str, Any]] = read.data
+    return data
+
+
+def inbox_anchor(forms: list[FormSpec], command: str, action: str) -> str:
+    """The form that discharges an owed step: the one its command names (its flags deciding
+    between usages of one command line), else the one whose words its action starts with."""
+    named = [f for f in forms if command == f.leaf.words or command.startswith(f.leaf.words + " ")]
+    flagged = [f for f in named if f.usage.flags and f.usage.flags in command]
+    if flagged or named:
+        return (flagged or named)[0].anchor
+    return next(
+        (f.anchor for f in forms if action.lower().startswith(f.usage.what.lower())), "owed"
+    )
+
+
 @router.get("/inbox")
 async def inbox(request: Request) -> HTMLResponse:
-    from starter.read_ops import InboxOp
-
     session = await web_session(request)
     role = session.principal.actor().role
-    read = await InboxOp().run(await _releases(request), session.principal.actor())
+    data = await _inbox_rows(await _releases(request), session)
     forms = forms_for(role)
-
-    def anchor(action: str) -> str:
-        # An owed step names the command's own words ("baseline the RID (v1.0) ..."): its form.
-        return next(
-            (f.anchor for f in forms if action.lower().startswith(f.usage.what.lower())), "owed"
-        )
-
-    items = [{**row, "anchor": anchor(str(row["action"]))} for row in read.data]
+    items = [
+        {**row, "anchor": inbox_anchor(forms, str(row.get("command") or ""), str(row["action"]))}
+        for row in data
+    ]
     return render("inbox.html.j2", session, title="My inbox", items=items, role=role.value)
 
 
