@@ -62,7 +62,8 @@ from rules.scope_and_rid import PARTY_CATEGORIES
 from schemas.commands import RELEASE_CREATE
 from schemas.errors import Refused
 from schemas.principal import Principal
-from schemas.status import ReleaseStatus
+from schemas.state import DeadlineStatus
+from schemas.status import ListRow, ReleaseStatus
 from schemas.text import sentence_of
 from starter.client import ReleaseClient
 from starter.read_cmds import PHASES
@@ -387,18 +388,68 @@ class PortfolioRow:
     workflow: str | None
 
 
-async def _portfolio_rows(
-    deployment: ReleaseClient, session: WebSession, filters: dict[str, Any]
-) -> list[PortfolioRow]:
-    from starter.read_ops import ListOp, StatusOp
+def _unimplemented(exc: RPCError) -> bool:
+    """The server has no visibility store (the time-skipping test server of a rehearsal)."""
+    return exc.status is RPCStatusCode.UNIMPLEMENTED
 
-    listed = await ListOp(
+
+async def _open_releases(deployment: ReleaseClient) -> list[str]:
+    """The open releases the Panel knows (its register list), for a server without visibility."""
+    view = await asyncio.wait_for(deployment.panel_view(), PANEL_READ_SECONDS)
+    return sorted(view.releases)
+
+
+async def _listed(
+    deployment: ReleaseClient, session: WebSession, filters: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The releases `list` finds with the filters; without a visibility store, the open
+    releases the Panel knows, each read and filtered as `list` filters."""
+    from starter.read_ops import ListOp
+
+    op = ListOp(
         filters["phase"],
         filters["type"],
         filters["lapsed"],
         filters["go_live_from"],
         filters["go_live_to"],
-    ).run(deployment, session.principal.actor())
+    )
+    try:
+        data: list[dict[str, Any]] = (await op.run(deployment, session.principal.actor())).data
+        return data
+    except RPCError as exc:
+        if not _unimplemented(exc):
+            raise
+    items: list[dict[str, Any]] = []
+    for release_id in await _open_releases(deployment):
+        status = await deployment.status(release_id)
+        row = ListRow(
+            id=release_id,
+            type=status.type.value,
+            phase=status.phase,
+            go_live=status.go_live,
+            lapsed=any(d.status == DeadlineStatus.LAPSED for d in status.deadlines),
+        )
+        if op.matches(row):
+            items.append(
+                {
+                    "id": row.id,
+                    "phase": row.phase,
+                    "type": row.type,
+                    "go_live": row.go_live.isoformat() if row.go_live else None,
+                    "lapsed": row.lapsed,
+                    "workflow": None,
+                }
+            )
+    items.sort(key=lambda i: (i["go_live"] or "9999", i["id"]))
+    return items
+
+
+async def _portfolio_rows(
+    deployment: ReleaseClient, session: WebSession, filters: dict[str, Any]
+) -> list[PortfolioRow]:
+    from starter.read_ops import StatusOp
+
+    listed = await _listed(deployment, session, filters)
     gate = asyncio.Semaphore(PORTFOLIO_READS)
 
     async def row(item: dict[str, Any]) -> PortfolioRow:
@@ -426,7 +477,7 @@ async def _portfolio_rows(
             item.get("workflow"),
         )
 
-    return list(await asyncio.gather(*(row(item) for item in listed.data)))
+    return list(await asyncio.gather(*(row(item) for item in listed)))
 
 
 def _filters(request: Request) -> tuple[dict[str, Any], str]:
@@ -583,6 +634,8 @@ async def _release_page(
         problem=problem,
         values=values or {},
         done=next((f for f in forms if f.anchor == done), None),
+        # The form an inbox link opens (`?open=ANCHOR`): usable without script.
+        opened=request.query_params.get("open", ""),
         audit=list(reversed(status.audit))[:100],
     )
 
@@ -660,10 +713,9 @@ async def _inbox_rows(deployment: ReleaseClient, session: WebSession) -> list[di
     try:
         read = await InboxOp().run(deployment, actor)
     except RPCError as exc:
-        if exc.status is not RPCStatusCode.UNIMPLEMENTED:
+        if not _unimplemented(exc):
             raise
-        view = await asyncio.wait_for(deployment.panel_view(), PANEL_READ_SECONDS)
-        rows = await inbox_rows(deployment, actor.role.value, sorted(view.releases))
+        rows = await inbox_rows(deployment, actor.role.value, await _open_releases(deployment))
         return [r.model_dump(mode="json") for r in rows]
     data: list[dict[str, Any]] = read.data
     return data

@@ -3,7 +3,7 @@ it reaches the Authority's inbox once the 10-Working-Day window has closed, and 
 determination reaches the release page.
 
 The window's close cannot be waited for on a real server, so the front door here sits on a
-rehearsal (`rehearsed_web`: the time-skipping server, business time from September 2019) and
+rehearsal (`rehearsed_web`: the time-skipping server, business time from May 2019) and
 business time is moved on between the steps. Each page is saved under test-results/web.
 """
 
@@ -97,7 +97,7 @@ def test_a_party_appeal_reaches_the_authority_whose_determination_reaches_the_pa
     assert owed.count() == 1
     screenshot(page, "inbox-authority")
     owed.get_by_role("link", name=re.compile("determine the appeal")).click()
-    page.wait_for_url(re.compile(r"#act-appeal-determine"))
+    page.wait_for_url(re.compile(r"open=act-appeal-determine#act-appeal-determine"))
     determine = page.get_by_role("form", name="Determine an appeal")
     assert determine.is_visible()  # the inbox's link opened it
     determine.get_by_label("upheld", exact=True).check()
