@@ -91,11 +91,14 @@ def test_a_party_appeal_reaches_the_authority_whose_determination_reaches_the_pa
     closes = datetime.fromisoformat(window["closes_on"]).date()
     web.advance_to(datetime.combine(closes + timedelta(days=1), time(9), tzinfo=UTC))
     page.reload()
-    owed = page.get_by_role("row").filter(has_text=baselined).filter(
-        has_text="determine the appeal against RID 1.0"
+    owed = (
+        page.get_by_role("row")
+        .filter(has_text=baselined)
+        .filter(has_text="determine the appeal against RID 1.0")
     )
     assert owed.count() == 1
     screenshot(page, "inbox-authority")
+    assert not (serious := _serious_violations(page)), serious
     owed.get_by_role("link", name=re.compile("determine the appeal")).click()
     page.wait_for_url(re.compile(r"open=act-appeal-determine#act-appeal-determine"))
     determine = page.get_by_role("form", name="Determine an appeal")
@@ -110,4 +113,17 @@ def test_a_party_appeal_reaches_the_authority_whose_determination_reaches_the_pa
     assert "upheld on" in determined, determined
     assert "Release Management Policy" in determined
     screenshot(page, "release-appeal-determined")
+    assert not (serious := _serious_violations(page)), serious
     assert _window(web)["status"] == "upheld"
+
+
+def _serious_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical violations on the page."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
