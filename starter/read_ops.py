@@ -129,11 +129,12 @@ class ListOp:
             row = ListRow(
                 id=r.id, name=r.name, type=r.type, phase=r.phase, go_live=r.go_live, lapsed=r.lapsed
             )
-            if self._matches(row):
+            if self.matches(row):
                 rows.append(row)
         return rows
 
-    def _matches(self, row: ListRow) -> bool:
+    def matches(self, row: ListRow) -> bool:
+        """Whether `row` passes the filters."""
         return (
             (self.phase is None or row.phase == self.phase)
             and (self.release_type is None or row.type == self.release_type)
@@ -163,7 +164,7 @@ class ListOp:
                 go_live=go_live.date() if go_live else None,
                 lapsed=bool(attrs.get(search.LAPSED)),
             )
-            if not self._matches(row):
+            if not self.matches(row):
                 continue
             rows.append(row)
             how = _ended_abnormally(wf)

@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import ValidationError
 from temporalio.client import WorkflowQueryFailedError
-from temporalio.service import RPCError
+from temporalio.service import RPCError, RPCStatusCode
 
 from frontdoor.auth import SESSION_COOKIE, DirectoryAuthenticator, check_csrf
 from frontdoor.commands_api import issue
@@ -62,7 +62,8 @@ from rules.scope_and_rid import PARTY_CATEGORIES
 from schemas.commands import RELEASE_CREATE
 from schemas.errors import Refused
 from schemas.principal import Principal
-from schemas.status import ReleaseStatus
+from schemas.state import DeadlineStatus
+from schemas.status import ListRow, ReleaseStatus
 from schemas.text import sentence_of
 from starter.client import ReleaseClient
 from starter.read_cmds import PHASES
@@ -387,18 +388,68 @@ class PortfolioRow:
     workflow: str | None
 
 
-async def _portfolio_rows(
-    deployment: ReleaseClient, session: WebSession, filters: dict[str, Any]
-) -> list[PortfolioRow]:
-    from starter.read_ops import ListOp, StatusOp
+def _unimplemented(exc: RPCError) -> bool:
+    """The server has no visibility store (the time-skipping test server of a rehearsal)."""
+    return exc.status is RPCStatusCode.UNIMPLEMENTED
 
-    listed = await ListOp(
+
+async def _open_releases(deployment: ReleaseClient) -> list[str]:
+    """The open releases the Panel knows (its register list), for a server without visibility."""
+    view = await asyncio.wait_for(deployment.panel_view(), PANEL_READ_SECONDS)
+    return sorted(view.releases)
+
+
+async def _listed(
+    deployment: ReleaseClient, session: WebSession, filters: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """The releases `list` finds with the filters; without a visibility store, the open
+    releases the Panel knows, each read and filtered as `list` filters."""
+    from starter.read_ops import ListOp
+
+    op = ListOp(
         filters["phase"],
         filters["type"],
         filters["lapsed"],
         filters["go_live_from"],
         filters["go_live_to"],
-    ).run(deployment, session.principal.actor())
+    )
+    try:
+        data: list[dict[str, Any]] = (await op.run(deployment, session.principal.actor())).data
+        return data
+    except RPCError as exc:
+        if not _unimplemented(exc):
+            raise
+    items: list[dict[str, Any]] = []
+    for release_id in await _open_releases(deployment):
+        status = await deployment.status(release_id)
+        row = ListRow(
+            id=release_id,
+            type=status.type.value,
+            phase=status.phase,
+            go_live=status.go_live,
+            lapsed=any(d.status == DeadlineStatus.LAPSED for d in status.deadlines),
+        )
+        if op.matches(row):
+            items.append(
+                {
+                    "id": row.id,
+                    "phase": row.phase,
+                    "type": row.type,
+                    "go_live": row.go_live.isoformat() if row.go_live else None,
+                    "lapsed": row.lapsed,
+                    "workflow": None,
+                }
+            )
+    items.sort(key=lambda i: (i["go_live"] or "9999", i["id"]))
+    return items
+
+
+async def _portfolio_rows(
+    deployment: ReleaseClient, session: WebSession, filters: dict[str, Any]
+) -> list[PortfolioRow]:
+    from starter.read_ops import StatusOp
+
+    listed = await _listed(deployment, session, filters)
     gate = asyncio.Semaphore(PORTFOLIO_READS)
 
     async def row(item: dict[str, Any]) -> PortfolioRow:
@@ -426,7 +477,7 @@ async def _portfolio_rows(
             item.get("workflow"),
         )
 
-    return list(await asyncio.gather(*(row(item) for item in listed.data)))
+    return list(await asyncio.gather(*(row(item) for item in listed)))
 
 
 def _filters(request: Request) -> tuple[dict[str, Any], str]:
@@ -583,6 +634,8 @@ async def _release_page(
         problem=problem,
         values=values or {},
         done=next((f for f in forms if f.anchor == done), None),
+        # The form an inbox link opens (`?open=ANCHOR`): usable without script.
+        opened=request.query_params.get("open", ""),
         audit=list(reversed(status.audit))[:100],
     )
 
@@ -650,22 +703,46 @@ async def _try_issue(
 # -- the inbox ------------------------------------------------------------------------------------
 
 
+async def _inbox_rows(deployment: ReleaseClient, session: WebSession) -> list[dict[str, Any]]:
+    """What the principal's role owes, as `inbox` reads it; on a server without a visibility
+    store (the time-skipping test server of a rehearsal), across the open releases the Panel
+    knows (its register list) instead."""
+    from starter.read_ops import InboxOp, inbox_rows
+
+    actor = session.principal.actor()
+    try:
+        read = await InboxOp().run(deployment, actor)
+    except RPCError as exc:
+        if not _unimplemented(exc):
+            raise
+        rows = await inbox_rows(deployment, actor.role.value, await _open_releases(deployment))
+        return [r.model_dump(mode="json") for r in rows]
+    data: list[dict[str, Any]] = read.data
+    return data
+
+
+def inbox_anchor(forms: list[FormSpec], command: str, action: str) -> str:
+    """The form that discharges an owed step: the one its command names (its flags deciding
+    between usages of one command line), else the one whose words its action starts with."""
+    named = [f for f in forms if command == f.leaf.words or command.startswith(f.leaf.words + " ")]
+    flagged = [f for f in named if f.usage.flags and f.usage.flags in command]
+    if flagged or named:
+        return (flagged or named)[0].anchor
+    return next(
+        (f.anchor for f in forms if action.lower().startswith(f.usage.what.lower())), "owed"
+    )
+
+
 @router.get("/inbox")
 async def inbox(request: Request) -> HTMLResponse:
-    from starter.read_ops import InboxOp
-
     session = await web_session(request)
     role = session.principal.actor().role
-    read = await InboxOp().run(await _releases(request), session.principal.actor())
+    data = await _inbox_rows(await _releases(request), session)
     forms = forms_for(role)
-
-    def anchor(action: str) -> str:
-        # An owed step names the command's own words ("baseline the RID (v1.0) ..."): its form.
-        return next(
-            (f.anchor for f in forms if action.lower().startswith(f.usage.what.lower())), "owed"
-        )
-
-    items = [{**row, "anchor": anchor(str(row["action"]))} for row in read.data]
+    items = [
+        {**row, "anchor": inbox_anchor(forms, str(row.get("command") or ""), str(row["action"]))}
+        for row in data
+    ]
     return render("inbox.html.j2", session, title="My inbox", items=items, role=role.value)
 
 

@@ -15,6 +15,7 @@ import re
 import threading
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -30,6 +31,7 @@ from frontdoor.oidc import OidcClient
 from frontdoor.serve import front_door
 from settings import Settings
 from starter.client import Connection
+from starter.rehearsal import Rehearsal, start_test_server
 from starter.session import deployment_with
 from tests.e2e.conftest import REPO, DevServer
 from tests.frontdoor.conftest import CHEAP_HASHER
@@ -66,13 +68,12 @@ playwright_api = pytest.importorskip(
 
 
 @dataclass
-class Web:
-    """The front door under test: its URL, its directory, and a way to call the directory."""
+class FrontDoor:
+    """A front door under test: its URL, its directory, and a way to call the directory."""
 
     url: str
     directory: Directory
     loop: asyncio.AbstractEventLoop
-    issuer: Issuer
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a directory call on the server's loop (the store's engine belongs to it)."""
@@ -90,6 +91,39 @@ class Web:
             base_url=self.url,
             timeout=120,
             headers={"Authorization": f"Bearer {self.token(role)}"},
+        )
+
+
+@dataclass
+class Web(FrontDoor):
+    """The front door on the dev server, with single sign-on through `issuer`."""
+
+    issuer: Issuer
+
+
+@dataclass
+class RehearsedWeb(FrontDoor):
+    """The front door on a rehearsal (the time-skipping server): business time moves on with
+    `advance_to`, every timer on the way firing (appeal windows, deadlines, reminders)."""
+
+    rehearsal: Rehearsal
+
+    def advance_to(self, moment: datetime) -> None:
+        self.run(self.rehearsal.advance_to(moment))
+
+    def now(self) -> datetime:
+        return self.run(self.rehearsal.now())
+
+
+async def add_users(directory: Directory) -> None:
+    """One user per role, `web-<role>`, each with the password `PASSWORD`."""
+    for role in ROLES:
+        await directory.add_user(
+            f"web-{role.lower()}",
+            role,
+            name=f"{role.title()} Tester",
+            org="Energy Co" if role == "PARTY" else "",
+            password=PASSWORD,
         )
 
 
@@ -139,14 +173,7 @@ def web(dev_server: DevServer, issuer: Issuer) -> Iterator[Web]:
         try:
             await upgrade_store(engine)
             directory = Directory(session_factory(engine), hasher=CHEAP_HASHER)
-            for role in ROLES:
-                await directory.add_user(
-                    f"web-{role.lower()}",
-                    role,
-                    name=f"{role.title()} Tester",
-                    org="Energy Co" if role == "PARTY" else "",
-                    password=PASSWORD,
-                )
+            await add_users(directory)
             app = create_app(
                 settings,
                 releases=lambda: deployment_with(settings, Connection(address=dev_server.address)),
@@ -175,6 +202,63 @@ def web(dev_server: DevServer, issuer: Issuer) -> Iterator[Web]:
         thread.join(30)
 
 
+# A rehearsal's business clock starts here: May 2019, thirteen months before the June 2020
+# release's go-live.
+REHEARSAL_START = datetime(2019, 5, 6, 9, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def rehearsed_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RehearsedWeb]:
+    """The front door whose releases run on a rehearsal (`starter.rehearsal`: a private
+    time-skipping server, the real workflows and worker, business time from `REHEARSAL_START`),
+    with the directory's authenticator on a fresh store; users as `web`'s. Everything of the
+    rehearsal runs on the front door's own event loop (the Temporal client belongs to it)."""
+    root = tmp_path_factory.mktemp("rehearsed-web")
+    settings = Settings(data_dir=root, temporal_address="127.0.0.1:1")  # never dialled
+    holder: list[RehearsedWeb] = []
+    ready = threading.Event()
+    failed: list[BaseException] = []
+    stop: list[asyncio.Event] = []
+
+    async def serve() -> None:
+        stop.append(asyncio.Event())
+        env = await start_test_server()
+        engine = open_engine(settings.database_url)
+        try:
+            async with Rehearsal(env, REHEARSAL_START) as rehearsal:
+                await upgrade_store(engine)
+                directory = Directory(session_factory(engine), hasher=CHEAP_HASHER)
+                await add_users(directory)
+                app = create_app(
+                    settings,
+                    releases=rehearsal.deployment,
+                    authenticator=DirectoryAuthenticator(directory, None),
+                )
+                async with front_door(app, "127.0.0.1", 0) as url:
+                    holder.append(
+                        RehearsedWeb(url, directory, asyncio.get_running_loop(), rehearsal)
+                    )
+                    ready.set()
+                    await stop[0].wait()
+        except BaseException as exc:
+            failed.append(exc)
+            ready.set()
+        finally:
+            await engine.dispose()
+            await env.shutdown()
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
+    thread.start()
+    assert ready.wait(180), "the rehearsal's front door did not start"
+    assert not failed, failed
+    try:
+        yield holder[0]
+    finally:
+        loop.call_soon_threadsafe(stop[0].set)
+        thread.join(180)
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Chromium for one module: Playwright's sync API holds an event loop on the main thread
@@ -198,7 +282,7 @@ def page(browser: Any, web: Web) -> Iterator[Any]:
         context.close()
 
 
-def sign_in(page: Any, web: Web, role: str) -> None:
+def sign_in(page: Any, web: FrontDoor, role: str) -> None:
     """Sign in as a person does: the sign-in page, login and password, the button."""
     page.goto("/")
     page.get_by_label("Login").fill(web.login_of(role))
