@@ -71,3 +71,14 @@ def test_every_column_of_the_inbox_and_the_timeline_has_a_header() -> None:
     assert lines[1].split() == ["event", "planned", "minimum", "actual", "late"]
     assert label[:59] + "…" in lines[3]
     assert label not in timeline
+
+
+def test_the_audit_trail_names_each_reminder_s_deadline_and_date() -> None:
+    state = new()
+    tick(state, at(date(2019, 12, 20)))
+    sends = [a.command for a in state.audit if a.command.startswith(("reminder", "escalation"))]
+    assert sends
+    due = {d.key: d.due.isoformat() for d in state.deadlines if d.due is not None}
+    for command in sends:
+        key = command.split(" for ")[1].split(" ")[0]
+        assert f" for {key} (due {due[key]})" in command
