@@ -12,10 +12,12 @@ from datetime import date, datetime
 from documents.render import render
 from documents.rid import CRITERIA_GROUPS, CriteriaGroup
 from rules.clock import london_today
-from rules.queries import gate, standing_vote
+from rules.queries import gate, is_live, standing_vote
+from rules.release_calendar import long_date
 from schemas.state import (
     Defects,
     Recommendation,
+    Redate,
     ReleaseState,
     Risk,
     Submission,
@@ -62,10 +64,17 @@ class GoLivePaperView:
     risks: list[Risk]
     unmet: list[str]
     vote: Vote | None
+    live_on: date | None
+    earlier: list[str]  # earlier votes and re-dates, oldest first, each a sentence
 
     @property
     def recommend_go(self) -> bool:
         return not self.unmet
+
+    @property
+    def decided_go(self) -> bool:
+        """The Panel has agreed go-live (a standing GO vote): the paper records the decision."""
+        return self.vote is not None and self.vote.go
 
 
 def render_go_live_paper(state: ReleaseState, now: datetime, *, fmt: str = "md") -> str:
@@ -117,6 +126,46 @@ def go_live_paper_view(state: ReleaseState, now: datetime) -> GoLivePaperView:
         risks=state.risks,
         unmet=gate(state),
         vote=standing_vote(state),
+        live_on=_live_on(state),
+        earlier=_earlier_decisions(state),
+    )
+
+
+def _live_on(state: ReleaseState) -> date | None:
+    """The day the release went live (the later of deployment and the SEC update), if it has."""
+    if not is_live(state):
+        return None
+    days = [d for d in (state.deployed_on, state.sec_updated_on) if d is not None]
+    return max(days)
+
+
+def _earlier_decisions(state: ReleaseState) -> list[str]:
+    """The Panel's earlier votes (all but the standing one) and the re-dates, oldest first:
+    the paper shows how the release came to the date it now asks for."""
+    standing = standing_vote(state)
+    dated: list[tuple[date, int, str]] = []
+    for i, v in enumerate(state.votes):
+        if v is standing:
+            continue
+        said = "GO" if v.go else "NO-GO"
+        reason = f": {v.reason}" if v.reason else ""
+        later = " (superseded by a re-date)" if v.superseded else ""
+        dated.append((v.on, i, f"{long_date(v.on)}: the Panel voted {said}{reason}{later}."))
+    for j, r in enumerate(state.redates):
+        dated.append((r.requested_on, len(state.votes) + j, _redate_sentence(r)))
+    return [text for _, _, text in sorted(dated)]
+
+
+def _redate_sentence(r: Redate) -> str:
+    what = f"modification {r.mod}'s implementation date" if r.mod else "the go-live date"
+    moved = f"from {long_date(r.previous)} " if r.previous else ""
+    if r.approved_on is not None:
+        outcome = f"approved by the Authority on {long_date(r.approved_on)}"
+    else:
+        outcome = "awaiting the Authority's approval"
+    return (
+        f"{long_date(r.requested_on)}: the Panel requested to move {what} {moved}"
+        f"to {long_date(r.go_live)} ({r.reason}); {outcome}."
     )
 
 

@@ -19,7 +19,6 @@ from rules.costs import LINE_LABELS, summarise, variances
 from rules.deadlines import deadlines_for
 from rules.errors import Refused
 from rules.release_calendar import long_date
-from rules.scope_and_rid import PARTY_CATEGORIES
 from rules.timetable import TimelineRow, timeline
 from rules.tracking import calendar_of
 from schemas.state import (
@@ -39,7 +38,7 @@ from schemas.state import (
     Tad,
     TestPhase,
 )
-from schemas.vocabulary import CostLine, ReleaseType
+from schemas.vocabulary import PARTY_CATEGORIES, CostLine, ReleaseType
 
 # The names the SEC gives the documents the June 2020 RID lists; a document the release names
 # otherwise is shown as named.

@@ -203,6 +203,45 @@ def describe_freeze(freeze: Freeze) -> str:
     )
 
 
+def id_refusal(rid: str, *, ad_hoc: bool = False) -> str | None:
+    """Why `release create RID` is refused for its id alone (its shape and month), or None.
+
+    The dates (past, Working Day, freezes) are checked by `plan_release` against today.
+    """
+    match = _ID.match(rid)
+    if not match:
+        return (
+            f"{rid!r} is not a release id; use YYYY-MM for a scheduled release (e.g. 2020-06) "
+            "or YYYY-MM-DD for an ad hoc one (e.g. 2020-03-12)."
+        )
+    month = int(match[2])
+    if not 1 <= month <= 12:
+        return f"{rid!r} names month {month:02d}, which does not exist."
+    if match[3] is not None:
+        return None
+    if ad_hoc:
+        return (
+            f"An ad hoc release id carries its go-live day (e.g. {rid}-12); {rid!r} is a "
+            "scheduled release id."
+        )
+    if month not in SCHEDULE:
+        return (
+            f"{rid} is not a scheduled release (they go live in February, June and November); "
+            f"for an ad hoc release use its go-live day as the id, e.g. {rid}-16, with --ad-hoc."
+        )
+    return None
+
+
+def no_such_release(rid: str) -> str:
+    """The sentence for an id no release has: how to find the releases, and how to create this
+    one only when `release create` would take its id."""
+    found = f"There is no release {rid!r}; `sec-release list` shows the releases"
+    why_not = id_refusal(rid)
+    if why_not is None:
+        return f"{found}, and `sec-release release create {rid} ...` creates one."
+    return f"{found}. No release can be created under that id: {why_not}"
+
+
 def plan_release(
     rid: str,
     *,
@@ -214,27 +253,14 @@ def plan_release(
     cal: WorkingDayCalendar,
 ) -> ReleasePlan:
     """Check a `release create` request against the calendar rules and say what it creates."""
+    refusal = id_refusal(rid, ad_hoc=ad_hoc)
+    if refusal is not None:
+        raise Refused(refusal)
     match = _ID.match(rid)
-    if not match:
-        raise Refused(
-            f"{rid!r} is not a release id; use YYYY-MM for a scheduled release (e.g. 2020-06) "
-            "or YYYY-MM-DD for an ad hoc one (e.g. 2020-03-12)."
-        )
+    assert match is not None  # id_refusal checked the shape
     year, month = int(match[1]), int(match[2])
-    if not 1 <= month <= 12:
-        raise Refused(f"{rid!r} names month {month:02d}, which does not exist.")
     if match[3] is not None:
         return _plan_ad_hoc(rid, go_live, release_type, today, freezes, cal)
-    if ad_hoc:
-        raise Refused(
-            f"An ad hoc release id carries its go-live day (e.g. {rid}-12); {rid!r} is a "
-            "scheduled release id."
-        )
-    if month not in SCHEDULE:
-        raise Refused(
-            f"{rid} is not a scheduled release (they go live in February, June and November); "
-            f"for an ad hoc release use its go-live day as the id, e.g. {rid}-16, with --ad-hoc."
-        )
     _, scheduled_type = SCHEDULE[month]
     day = go_live or scheduled_go_live(year, month)
     if (day.year, day.month) != (year, month):

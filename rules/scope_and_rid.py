@@ -32,8 +32,7 @@ from schemas.state import (
     RidEntry,
     RidSnapshot,
 )
-
-PARTY_CATEGORIES = ("Suppliers", "Electricity Networks", "Gas Networks", "Other SEC Parties", "DCC")
+from schemas.vocabulary import PARTY_CATEGORIES
 
 
 def new_rid_version(

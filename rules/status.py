@@ -43,6 +43,7 @@ def _message(n: Notice) -> MessageRow:
         to=n.to,
         deadline=n.deadline,
         level=n.level,
+        due=n.due,
         delivery=n.delivery.value,
     )
 

@@ -241,8 +241,10 @@ def tick(
             state.notices.append(notice)
             out.append(notice)
             if audit_sends:
-                what = f"{send.kind.value} {d.key}" + (f" level {send.level}" if send.level else "")
-                what += f" (repeat {send.repeat})" if send.repeat > 1 else ""
+                # As `status` prints it: the kind, the deadline and its date.
+                what = send.kind.value + (f" level {send.level}" if send.level else "")
+                what += f" for {d.key}" + (f" (due {d.due.isoformat()})" if d.due else "")
+                what += f", repeat {send.repeat}" if send.repeat > 1 else ""
                 audit(state, send.at, SYSTEM, what, f"{notice.subject}; to {', '.join(audience)}")
     return out
 

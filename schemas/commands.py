@@ -21,7 +21,7 @@ from schemas.declare import Arg, Choice, Hidden, Opt, Pairs, Switch, Usage
 from schemas.seal import Seal
 from schemas.state import DefectCounts
 from schemas.text import MAX_LIST, IdText, Prose, RefText, TitleText, register_tags
-from schemas.vocabulary import CostLine, Role
+from schemas.vocabulary import PARTY_CATEGORIES, CostLine, Role
 
 S, P, D = Role.SECAS, Role.PANEL, Role.DCC
 TAG, OPSG, PARTY, AUTH = Role.TAG, Role.OPSG, Role.PARTY, Role.AUTHORITY
@@ -95,11 +95,10 @@ class ModAdd(Command):
     ] = None
     impacts: Annotated[
         list[TitleText],
-        Opt("--impact", metavar="CATEGORY"),
+        Opt("--impact", metavar="CATEGORY", choices=PARTY_CATEGORIES),
         Field(
             max_length=MAX_LIST,
-            description='repeatable: Suppliers, "Electricity Networks", "Gas Networks", '
-            '"Other SEC Parties", DCC',
+            description="repeatable; CATEGORY: " + ", ".join(PARTY_CATEGORIES),
         ),
     ] = Field(default_factory=list)
     documents: Annotated[

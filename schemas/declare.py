@@ -76,6 +76,7 @@ class Opt:
     flag: str | None = None
     metavar: str | None = None
     unless: tuple[str, str] | None = None  # (flag, its help)
+    choices: tuple[str, ...] = ()  # the values it takes (any case), checked where it is typed
 
 
 @dataclass(frozen=True)

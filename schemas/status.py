@@ -80,6 +80,7 @@ class MessageRow(Model):
     to: list[str]
     deadline: str | None = None
     level: int | None = None
+    due: date | None = None  # the deadline's due date, for reminders and escalations
     delivery: str = "queued"
 
 

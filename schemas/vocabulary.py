@@ -54,3 +54,7 @@ class CriterionStatus(StrEnum):
     NOT_MET = "not_met"
     MET = "met"
     WAIVED = "waived"
+
+
+# The Party Categories a modification may impact (the RID's impact matrix, in its order).
+PARTY_CATEGORIES = ("Suppliers", "Electricity Networks", "Gas Networks", "Other SEC Parties", "DCC")

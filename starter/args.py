@@ -72,6 +72,21 @@ def bounded_int(low: int, high: int, what: str) -> Callable[[str], int]:
     return parse
 
 
+def one_of(choices: tuple[str, ...], what: str) -> Callable[[str], str]:
+    """One of `choices`, in any case, given as the choice spells it; a usage error (exit 2)
+    that lists them otherwise, as a bad `--cost` line does."""
+
+    def parse(text: str) -> str:
+        match = next((c for c in choices if c.lower() == text.strip().lower()), None)
+        if match is None:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is not a {what.lower()}; use one of {', '.join(choices)}"
+            )
+        return match
+
+    return parse
+
+
 def gbp(text: str) -> Decimal:
     """An amount in pounds (1180042, 1,180,042 or £1,180,042.50)."""
     from rules.costs import parse_gbp

@@ -178,9 +178,11 @@ def show_cmd(args: argparse.Namespace, out: Output) -> int:
             one_line(r.entry.command, 60),
             "signed" if r.entry.signature else "",
             _short(r.hash),
+            "" if r.entry.outcome == "accepted" else one_line(r.entry.detail, 80),
         ]
         for r in rows
     ]
-    headers = ["seq", "at (UTC)", "actor", "principal", "outcome", "command", "", "hash"]
+    headers = ["seq", "at (UTC)", "actor", "principal", "outcome", "command", "signed", "hash"]
+    headers.append("why (refused or ignored)")
     out.emit(_shown(rows), table(lines, headers))
     return EXIT_OK

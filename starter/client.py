@@ -35,7 +35,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from rules.clock import london, london_today
 from rules.errors import Refused
-from rules.release_calendar import ReleasePlan, plan_release, same_day_ids
+from rules.release_calendar import ReleasePlan, no_such_release, plan_release, same_day_ids
 from rules.workdays import WorkingDayCalendar, bank_holidays
 from schemas.base import Actor
 from schemas.commands import ActRequest, ActResult, Command
@@ -568,10 +568,7 @@ def _refusal(exc: WorkflowUpdateFailedError) -> Exception:
 
 def _missing(release_id: str, exc: RPCError) -> Exception:
     if exc.status == RPCStatusCode.NOT_FOUND:
-        return Refused(
-            f"There is no release {release_id!r}; `sec-release list` shows the releases, and "
-            f"`sec-release release create {release_id} ...` creates one."
-        )
+        return Refused(no_such_release(release_id))
     if exc.status == RPCStatusCode.UNAVAILABLE:
         return Unavailable(
             "The Temporal server is not answering; start it with `make run` (or `sec-release up`)."

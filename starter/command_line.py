@@ -19,7 +19,7 @@ from typing import Any, Literal, get_args, get_origin
 
 from schemas.commands import COMMANDS, GROUPS, Command
 from schemas.declare import Arg, Choice, Hidden, Marker, Opt, Pairs, Switch, Usage, marker_of
-from starter.args import bounded_int, cost_line, gbp, iso_date, release_id
+from starter.args import bounded_int, cost_line, gbp, iso_date, one_of, release_id
 
 Sub = Any  # argparse's _SubParsersAction is private
 
@@ -135,6 +135,8 @@ def field_line(model: type[Command], name: str) -> FieldLine | None:
         options.update(action="store_true", default=bool(default))
     elif get_origin(kind) is list:
         options.update(action="append", default=[], metavar=opt.metavar or name.upper())
+        if opt.choices:
+            options["type"] = one_of(opt.choices, opt.metavar or name)
     else:
         options.update(required=required and not optional, metavar=opt.metavar or name.upper())
         if default is not None:

@@ -58,6 +58,7 @@ async def _outbox_rows(settings: Settings) -> list[dict[str, Any]]:
     return [
         {
             "key": r.key,
+            "release": r.release_id,
             "at": r.at.isoformat(),
             "to": list(r.recipients),
             "subject": r.subject,
@@ -79,30 +80,82 @@ def mail_cmd(args: argparse.Namespace, out: Output) -> int:
 
     settings = settings_from(args)
     data = asyncio.run(_outbox_rows(settings))
+    source = f"Outbox of {store_shown(settings)} (data dir {settings.data_dir})"
     if not data:
-        out.emit(data, "No notices yet: reminders and escalations appear here once sent.")
+        out.emit(
+            data,
+            f"{source}:\nNo notices yet: reminders and escalations appear here once sent.",
+        )
         return 0
+    out.emit(data, f"{source}:\n{outbox_text(data)}")
+    return 0
+
+
+def store_shown(settings: Settings) -> str:
+    """The store's URL as a person may see it (any password hidden)."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.database_url).render_as_string(hide_password=True)
+
+
+def recipients_shown(to: list[str], defaulted: list[str]) -> str:
+    """The first address and how many more (`mail --json` lists them all)."""
     from activities.mail import one_line
 
-    rows = []
-    for m in data:
-        status = m["status"]
-        if m["error"]:
-            # A failed message shows more of its error: it is what someone has to act on.
-            status += f" ({one_line(m['error'], _ERROR_SHOWN.get(status, 60))})"
-        to = ", ".join(one_line(a, 80) for a in m["to"])
-        if m["defaulted"]:
-            to += f" [default for {', '.join(m['defaulted'])}]"
-        rows.append([m["at"][:16].replace("T", " "), status, to, one_line(m["subject"], 120)])
+    shown = one_line(to[0], 26) if to else "-"
+    if len(to) > 1:
+        shown += f" +{len(to) - 1} more"
+    if defaulted:
+        shown += " *"
+    return shown
+
+
+# The outbox table fits 100 columns: the subject takes what the other columns leave.
+_WIDTH = 100
+_SUBJECT_MIN = 20
+
+
+def outbox_text(data: list[dict[str, Any]]) -> str:
+    """The outbox as a table of one line per message, errors of undelivered ones below it."""
+    from activities.mail import one_line
+
+    rows = [
+        [
+            m["at"][:16].replace("T", " "),
+            m.get("release") or "-",
+            m["status"],
+            recipients_shown(m["to"], m["defaulted"]),
+            m["subject"],
+        ]
+        for m in data
+    ]
+    used = sum(max(len(r[i]) for r in rows) + 2 for i in range(4))
+    room = max(_SUBJECT_MIN, _WIDTH - used)
+    for r in rows:
+        r[4] = one_line(r[4], room)
+    shown = table(rows, ["at (UTC)", "release", "status", "to", "subject"])
+    errors = [
+        f"  {m['at'][:16].replace('T', ' ')} {m.get('release') or '-'}: {m['status']} "
+        f"({one_line(m['error'], _ERROR_SHOWN.get(m['status'], 60))})"
+        for m in data
+        if m["error"]
+    ]
+    if errors:
+        # A failed message shows more of its error: it is what someone has to act on.
+        shown += "\n\nNot delivered:\n" + "\n".join(errors)
+    defaulted = sorted({role for m in data for role in m["defaulted"]})
+    if defaulted:
+        shown += (
+            f"\n\n* sent to a default address: no contact is set for {', '.join(defaulted)} "
+            "(contacts set ROLE EMAIL)."
+        )
     failed = sum(1 for m in data if m["status"] == "failed")
-    shown = table(rows, ["at (UTC)", "status", "to", "subject"])
     if failed:
         shown += (
             f"\n\n{failed} message{'s' if failed != 1 else ''} can never be sent (status failed): "
             "the release went on without it and SECAS was told."
         )
-    out.emit(data, shown)
-    return 0
+    return shown
 
 
 # -- contacts --------------------------------------------------------------------------------
@@ -145,7 +198,9 @@ def contacts_list_cmd(args: argparse.Namespace, out: Output) -> int:
         if skipped:
             notes.append("an entry that is not an address was skipped (see below)")
         rows.append([role, ", ".join(shown), "; ".join(notes)])
-    text = table(rows, ["role", "addresses", ""]) + f"\n\n(from {path})"
+    text = f"Contacts from {path} (data dir {settings.data_dir}):\n" + table(
+        rows, ["role", "addresses", "note"]
+    )
     if contacts.problems:
         text += "\n\n" + "\n".join(contacts.problems)
     out.emit(data, text)

@@ -14,7 +14,8 @@ from typing import Any
 from rules.clock import LONDON
 from rules.release_calendar import long_date
 from rules.timetable import timeline
-from schemas.status import ReleaseStatus
+from schemas.state import AuditEntry
+from schemas.status import MessageRow, ReleaseStatus
 from starter.output import table
 
 
@@ -69,7 +70,7 @@ def status_text(s: ReleaseStatus) -> str:
     if s.gate and s.phase not in ("LIVE", "POST_LIVE_REVIEW", "CLOSED", "CANCELLED", "APPROVED"):
         lines += ["", "Before a GO vote:"] + [f"  - {item}" for item in s.gate]
     mods = [
-        [m.id, m.status.value, "system" if m.system else "docs", m.title[:60]]
+        [m.id, m.status.value, "system" if m.system else "docs", cut(m.title, 60)]
         for m in s.modifications
     ]
     if mods:
@@ -87,13 +88,24 @@ def status_text(s: ReleaseStatus) -> str:
     if s.escalations:
         last = s.escalations[-5:]
         lines += ["", f"Escalations and reminders: {len(s.escalations)} (latest {len(last)}):"]
-        lines += [
-            f"  {_local(e.at)} {e.kind} L{e.level or '-'} {e.deadline}: to {', '.join(e.to)} [{e.delivery}]"
-            for e in last
-        ]
+        lines += [f"  {message_line(e)}" for e in last]
     lines += ["", f"Audit trail: {len(s.audit)} entries; latest:"]
-    lines += [f"  {_local(a.at)} {a.actor}: {a.command} ({a.outcome})" for a in s.audit[-5:]]
+    lines += [f"  {audit_line(a)}" for a in s.audit[-5:]]
     return "\n".join(lines)
+
+
+def message_line(e: MessageRow) -> str:
+    """A reminder or escalation as one line: when, what, for which deadline due when, to whom."""
+    what = e.kind + (f" level {e.level}" if e.level else "")
+    about = f" for {e.deadline}" if e.deadline else ""
+    due = f" (due {e.due.isoformat()})" if e.due else ""
+    return f"{_local(e.at)} {what}{about}{due}: to {', '.join(e.to)} [{e.delivery}]"
+
+
+def audit_line(a: AuditEntry) -> str:
+    """One audit entry as the command was typed; a refused or ignored one says why."""
+    line = f"{_local(a.at)} {a.actor}: {a.command} ({a.outcome})"
+    return line if a.outcome == "accepted" else f"{line}: {a.detail}"
 
 
 def timeline_rows(status: ReleaseStatus) -> list[Any]:
@@ -105,6 +117,11 @@ def timeline_rows(status: ReleaseStatus) -> list[Any]:
         minimums={k: v for k, v in minimums.items() if v is not None},
         actual=status.actual,
     )
+
+
+def cut(text: str, width: int) -> str:
+    """`text` in at most `width` characters, an ellipsis marking where it was cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _day(value: Any) -> str:
@@ -168,7 +185,7 @@ def inbox_text(rows: Sequence[Mapping[str, Any]], who: str) -> str:
             [r["release"], r["action"], _day(r.get("due")), "OVERDUE" if r.get("overdue") else ""]
             for r in rows
         ],
-        ["release", "action", "due", ""],
+        ["release", "action", "due", "overdue"],
     )
 
 
@@ -184,7 +201,7 @@ def timeline_text(title: str, rows: Sequence[Mapping[str, Any]]) -> str:
     text = table(
         [
             [
-                str(r["label"])[:60],
+                cut(str(r["label"]), 60),
                 _day(r.get("planned")),
                 _day(r.get("minimum")),
                 _day(r.get("actual")),
@@ -192,6 +209,6 @@ def timeline_text(title: str, rows: Sequence[Mapping[str, Any]]) -> str:
             ]
             for r in rows
         ],
-        ["event", "planned", "minimum", "actual", ""],
+        ["event", "planned", "minimum", "actual", "late"],
     )
     return f"{title}: planned vs minimum vs actual\n{text}"

@@ -58,13 +58,13 @@ from frontdoor.web.sso import (
     unseal,
 )
 from rules.permissions import check_usage
-from rules.scope_and_rid import PARTY_CATEGORIES
 from schemas.commands import RELEASE_CREATE
 from schemas.errors import Refused
 from schemas.principal import Principal
 from schemas.state import DeadlineStatus
 from schemas.status import ListRow, ReleaseStatus
 from schemas.text import sentence_of
+from schemas.vocabulary import PARTY_CATEGORIES
 from starter.client import ReleaseClient
 from starter.read_cmds import PHASES
 

@@ -76,7 +76,25 @@ async def test_mail_lists_the_outbox_oldest_first_with_each_status(
     assert listed[0]["at"] == "2019-06-18T08:00:00+00:00"  # 09:00 in London
     assert "Error connecting" in listed[1]["last_error"]
     assert "failed-retrying (SMTPConnectError" in shown
-    assert "[default for PANEL_CHAIR]" in shown
+    assert "* sent to a default address: no contact is set for PANEL_CHAIR" in shown
+    # The text names the store and data dir it read, has a release column, fits 100 columns
+    # and summarises the recipients (`--json` lists them all).
+    assert shown.startswith(f"Outbox of {store_url} (data dir {tmp_path}):\n")
+    assert shown.splitlines()[1].split()[:4] == ["at", "(UTC)", "release", "status"]
+    assert [m["release"] for m in listed] == ["2020-06"] * 3
+    table_lines = shown.split("\n\n")[0].splitlines()[1:]
+    assert all(len(line) <= 100 for line in table_lines), table_lines
+    assert "supplier.a@party.example +2 more" in shown
+    assert "networks@party.example" not in shown
+
+
+async def test_an_empty_outbox_says_which_store_it_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert await sec_release("mail", "--data-dir", str(tmp_path)) == 0
+    shown = capsys.readouterr().out
+    assert f"(data dir {tmp_path}):\nNo notices yet" in shown
+    assert str(tmp_path / "sec-release.db") in shown.splitlines()[0]
 
 
 async def test_mail_before_anything_was_stored_is_an_empty_list(
@@ -154,6 +172,7 @@ async def test_contacts_set_then_list_shows_who_receives_each_role(
     }
     assert "default: no address set" in shown
     assert "chair@panel.example" in shown
+    assert shown.startswith(f"Contacts from {tmp_path / 'contacts.yaml'} (data dir {tmp_path}):")
 
 
 @pytest.mark.parametrize(

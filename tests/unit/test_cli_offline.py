@@ -124,6 +124,40 @@ def test_text_output_is_a_table(capsys: pytest.CaptureFixture[str]) -> None:
         (["--as", "PANEL", "vote", "2027-06/appeal/2.0", "go"], "is not a release id"),
         (["doc", "rid", "2027-06/appeal/2.0"], "is not a release id"),
         (["status", "2026-11-30-a"], "'2026-11-30-a' is not a release id"),
+        # A bad --impact and a bad --cost line are both usage errors that list the valid values.
+        (
+            [
+                "--as",
+                "SECAS",
+                "mod",
+                "add",
+                "2020-06",
+                "MP1",
+                "--title",
+                "x",
+                "--system",
+                "--impact",
+                "Nobody",
+            ],
+            "'Nobody' is not a category; use one of Suppliers, Electricity Networks, "
+            "Gas Networks, Other SEC Parties, DCC",
+        ),
+        (
+            [
+                "--as",
+                "SECAS",
+                "mod",
+                "add",
+                "2020-06",
+                "MP1",
+                "--title",
+                "x",
+                "--system",
+                "--cost",
+                "foo=1",
+            ],
+            "'foo' is not a cost line; use one of design_build_pit, sit, uit",
+        ),
     ],
 )
 def test_usage_errors_exit_2_with_one_sentence(
@@ -203,3 +237,18 @@ def test_the_second_ad_hoc_release_of_a_day_is_a_release_id() -> None:
 
     assert release_id("2026-11-30-b") == "2026-11-30-b"
     assert release_id(" 2026-11-30 ") == "2026-11-30"
+
+
+@pytest.mark.parametrize(
+    ("command", "listed"),
+    [
+        (["mod", "add"], "CATEGORY: Suppliers, Electricity Networks, Gas Networks, Other SEC"),
+        (["mod", "add"], "LINE: design_build_pit, sit, uit, implement_to_live"),
+    ],
+)
+def test_the_help_lists_the_valid_impacts_and_cost_lines(
+    capsys: pytest.CaptureFixture[str], command: list[str], listed: str
+) -> None:
+    main([*command, "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert listed in shown

@@ -297,14 +297,58 @@ def test_the_paper_before_the_refused_vote_recommends_no_go_and_names_what_is_mi
     ]
 
 
-def test_the_paper_after_the_fix_recommends_go() -> None:
+def test_the_paper_after_the_go_vote_records_the_decision() -> None:
     paper = render_go_live_paper(state_at(AFTER_GO), AFTER_GO)
-    assert "**Recommendation: GO**" in paper
-    assert "AGREE that the June 2020 SEC Release can be set live on 25 June 2020." in paper
+    assert "**Decision: GO**" in paper
+    assert "records the Panel's decision that the SEC Release goes live" in paper
+    assert (
+        "The Panel AGREED on 19 June 2020 that the June 2020 SEC Release can be set live on "
+        "25 June 2020." in paper
+    )
+    assert "requested to" not in paper
     assert "unmet" not in paper
+    assert "went live" not in paper
     assert "the Panel voted **GO** on 19 June 2020" in paper
     html = render_go_live_paper(state_at(AFTER_GO), AFTER_GO, fmt="html")
-    assert "<strong>Recommendation: GO</strong>" in html
+    assert "<strong>Decision: GO</strong>" in html
+    assert "requested to" not in html
+
+
+def test_the_paper_after_go_live_says_the_release_went_live() -> None:
+    paper = render_go_live_paper(state_at(AFTER_CLOSE), AFTER_CLOSE)
+    assert "The June 2020 SEC Release went live on 25 June 2020. Before" in paper
+    assert "\nThe June 2020 SEC Release went live on 25 June 2020.\n" in paper
+    assert "requested to" not in paper
+    html = render_go_live_paper(state_at(AFTER_CLOSE), AFTER_CLOSE, fmt="html")
+    assert "<p>The June 2020 SEC Release went live on 25 June 2020.</p>" in html
+
+
+def test_the_paper_lists_earlier_no_go_votes_and_re_dates_with_their_reasons() -> None:
+    state = state_at(BEFORE_REFUSED_GO)
+    ctx = Context(BEFORE_REFUSED_GO)
+    pipeline.apply(state, PANEL, c.VoteCast(go=False, reason="Severity 1 defect open"), ctx)
+    pipeline.apply(
+        state,
+        PANEL,
+        c.RedateRequest(go_live=date(2020, 7, 30), reason="Time to fix the defect"),
+        ctx,
+    )
+    pipeline.apply(state, AUTHORITY, c.RedateApprove(), ctx)
+    paper = render_go_live_paper(state, BEFORE_REFUSED_GO)
+    earlier = paper[paper.index("### Earlier decisions and re-dates") :]
+    assert (
+        "- 12 June 2020: the Panel voted NO-GO: Severity 1 defect open "
+        "(superseded by a re-date).\n" in earlier
+    )
+    assert (
+        "- 12 June 2020: the Panel requested to move the go-live date from 25 June 2020 to "
+        "30 July 2020 (Time to fix the defect); approved by the Authority on 12 June 2020.\n"
+        in earlier
+    )
+    assert "Decision recorded" not in paper  # the re-date superseded the NO-GO
+    html = render_go_live_paper(state, BEFORE_REFUSED_GO, fmt="html")
+    assert "<h3>Earlier decisions and re-dates</h3>" in html
+    assert "the Panel voted NO-GO: Severity 1 defect open" in html
 
 
 def test_the_html_paper_names_the_unmet_items() -> None:
@@ -461,6 +505,15 @@ def test_a_documentation_release_has_no_test_strategy_and_needs_readiness() -> N
     ]
     paper = render_go_live_paper(state, now)
     assert "TAG" not in paper
+    headings = [line for line in paper.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "## 1. Purpose",
+        "## 2. Acceptance criteria",
+        "## 3. Readiness",
+        "## 4. Residual risks",
+        "## 5. Approval to proceed",
+        "## 6. Recommendations",
+    ]
     assert "- SECAS has not confirmed readiness (readiness confirm)\n" in paper
     assert "NOTE SECAS's confirmation of readiness;" in paper
     html = render_go_live_paper(state, now, fmt="html")

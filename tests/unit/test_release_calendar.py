@@ -12,6 +12,7 @@ from rules.release_calendar import (
     check_go_live,
     inside_freeze,
     long_date,
+    no_such_release,
     plan_release,
     release_id,
     release_name,
@@ -183,3 +184,22 @@ def test_freeze_add_names_the_releases_whose_go_live_falls_inside() -> None:
         "2027-06 (go-live 24 June 2027), 2027-06-30 (go-live 30 June 2027) and x (go-live "
         "1 June 2027) fall inside it"
     )
+
+
+def test_an_unknown_release_suggests_creating_it_only_when_its_id_would_be_taken() -> None:
+    assert no_such_release("2099-02") == (
+        "There is no release '2099-02'; `sec-release list` shows the releases, and "
+        "`sec-release release create 2099-02 ...` creates one."
+    )
+    assert no_such_release("2099-01-15").endswith(
+        "`sec-release release create 2099-01-15 ...` creates one."
+    )
+    sentence = no_such_release("2099-01")
+    assert "release create" not in sentence
+    assert sentence == (
+        "There is no release '2099-01'; `sec-release list` shows the releases. No release can be "
+        "created under that id: 2099-01 is not a scheduled release (they go live in February, "
+        "June and November); for an ad hoc release use its go-live day as the id, e.g. "
+        "2099-01-16, with --ad-hoc."
+    )
+    assert "is not a release id" in no_such_release("june")
