@@ -12,8 +12,8 @@ real directory tokens of the dev users `up` creates, one per role (`dev-tokens.j
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Iterator
+import contextlib
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,6 +32,7 @@ from starter.client import Connection
 from starter.devusers import read_dev_tokens
 from tests.activities.conftest import sessions, store_url
 from tests.e2e.conftest import DevServer
+from tests.threaded import served_in_a_thread
 
 START_TIMEOUT_SECONDS = 60.0
 
@@ -129,32 +130,16 @@ def api(
     """The front door on a free port, in a thread with its own event loop, until the session ends."""
     settings = dev_settings(dev_server)
     app = build_app(settings, Connection(address=dev_server.address))
-    ready = threading.Event()
-    url: list[str] = []
-    stop: list[asyncio.Event] = []
-    failed: list[BaseException] = []
 
-    async def serve() -> None:
-        stop.append(asyncio.Event())
-        try:
-            async with front_door(app, "127.0.0.1", 0) as where:
-                url.append(where)
-                ready.set()
-                await stop[0].wait()
-        except BaseException as exc:
-            failed.append(exc)
-            ready.set()
+    @contextlib.asynccontextmanager
+    async def serve() -> AsyncIterator[FrontDoor]:
+        async with front_door(app, "127.0.0.1", 0) as where:
+            yield FrontDoor(where, app)
 
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    assert ready.wait(START_TIMEOUT_SECONDS), "the front door did not start"
-    assert not failed, failed
-    try:
-        yield FrontDoor(url[0], app)
-    finally:
-        loop.call_soon_threadsafe(stop[0].set)
-        thread.join(30)
+    with served_in_a_thread(
+        serve, what="the front door", start_seconds=START_TIMEOUT_SECONDS
+    ) as door:
+        yield door
 
 
 # -- the directory on a real store (SQLite and PostgreSQL) -----------------------------------

@@ -7,8 +7,8 @@ a SQLite directory in a temporary folder; the directory is set up from the serve
 from __future__ import annotations
 
 import asyncio
-import threading
-from collections.abc import Coroutine, Iterator
+import contextlib
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,6 +27,7 @@ from settings import Settings
 from starter.client import ReleaseClient
 from tests.frontdoor.conftest import CHEAP_HASHER
 from tests.frontdoor.oidc_issuer import API_AUDIENCE, CLIENT_ID, Issuer, running_issuer
+from tests.threaded import served_in_a_thread
 
 T = TypeVar("T")
 PASSWORD = "correct horse battery"
@@ -73,13 +74,9 @@ def door(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Door]:
             oidc_audience=API_AUDIENCE,
         )
         clock = ShiftedClock()
-        holder: list[Door] = []
-        ready = threading.Event()
-        failed: list[BaseException] = []
-        stop: list[asyncio.Event] = []
 
-        async def serve() -> None:
-            stop.append(asyncio.Event())
+        @contextlib.asynccontextmanager
+        async def serve() -> AsyncIterator[Door]:
             engine = open_engine(settings.database_url)
             try:
                 await upgrade_store(engine)
@@ -90,26 +87,12 @@ def door(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Door]:
                     authenticator=DirectoryAuthenticator(directory, OidcClient(settings)),
                 )
                 async with front_door(app, "127.0.0.1", 0) as url:
-                    loop = asyncio.get_running_loop()
-                    holder.append(Door(url, directory, issuer, clock, loop))
-                    ready.set()
-                    await stop[0].wait()
-            except BaseException as exc:
-                failed.append(exc)
-                ready.set()
+                    yield Door(url, directory, issuer, clock, asyncio.get_running_loop())
             finally:
                 await engine.dispose()
 
-        loop = asyncio.new_event_loop()
-        thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-        thread.start()
-        assert ready.wait(60), "the front door did not start"
-        assert not failed, failed
-        try:
-            yield holder[0]
-        finally:
-            loop.call_soon_threadsafe(stop[0].set)
-            thread.join(30)
+        with served_in_a_thread(serve, what="the front door") as served:
+            yield served
 
 
 def _user(door: Door, login: str, **kw: Any) -> None:

@@ -11,9 +11,9 @@ browser the tests skip, naming the package to install.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
-import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +42,7 @@ from tests.frontdoor.oidc_issuer import (
     Issuer,
     running_issuer,
 )
+from tests.threaded import served_in_a_thread
 
 T = TypeVar("T")
 CHROMIUM = Path("/usr/bin/chromium")
@@ -162,13 +163,9 @@ def web(dev_server: DevServer, issuer: Issuer) -> Iterator[Web]:
         oidc_redirect_url="http://127.0.0.1/login/oidc/callback",
     )
     oidc = OidcClient(settings)
-    holder: list[Web] = []
-    ready = threading.Event()
-    failed: list[BaseException] = []
-    stop: list[asyncio.Event] = []
 
-    async def serve() -> None:
-        stop.append(asyncio.Event())
+    @contextlib.asynccontextmanager
+    async def serve() -> AsyncIterator[Web]:
         engine = open_engine(settings.database_url)
         try:
             await upgrade_store(engine)
@@ -181,25 +178,12 @@ def web(dev_server: DevServer, issuer: Issuer) -> Iterator[Web]:
             )
             async with front_door(app, "127.0.0.1", 0) as url:
                 oidc.redirect_url = f"{url}/login/oidc/callback"
-                holder.append(Web(url, directory, asyncio.get_running_loop(), issuer))
-                ready.set()
-                await stop[0].wait()
-        except BaseException as exc:
-            failed.append(exc)
-            ready.set()
+                yield Web(url, directory, asyncio.get_running_loop(), issuer)
         finally:
             await engine.dispose()
 
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    assert ready.wait(120), "the front door did not start"
-    assert not failed, failed
-    try:
-        yield holder[0]
-    finally:
-        loop.call_soon_threadsafe(stop[0].set)
-        thread.join(30)
+    with served_in_a_thread(serve, what="the front door", start_seconds=120) as served:
+        yield served
 
 
 # A rehearsal's business clock starts here: May 2019, thirteen months before the June 2020
@@ -215,13 +199,9 @@ def rehearsed_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearse
     rehearsal runs on the front door's own event loop (the Temporal client belongs to it)."""
     root = tmp_path_factory.mktemp("rehearsed-web")
     settings = Settings(data_dir=root, temporal_address="127.0.0.1:1")  # never dialled
-    holder: list[RehearsedWeb] = []
-    ready = threading.Event()
-    failed: list[BaseException] = []
-    stop: list[asyncio.Event] = []
 
-    async def serve() -> None:
-        stop.append(asyncio.Event())
+    @contextlib.asynccontextmanager
+    async def serve() -> AsyncIterator[RehearsedWeb]:
         env = await start_test_server()
         engine = open_engine(settings.database_url)
         try:
@@ -235,28 +215,15 @@ def rehearsed_web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearse
                     authenticator=DirectoryAuthenticator(directory, None),
                 )
                 async with front_door(app, "127.0.0.1", 0) as url:
-                    holder.append(
-                        RehearsedWeb(url, directory, asyncio.get_running_loop(), rehearsal)
-                    )
-                    ready.set()
-                    await stop[0].wait()
-        except BaseException as exc:
-            failed.append(exc)
-            ready.set()
+                    yield RehearsedWeb(url, directory, asyncio.get_running_loop(), rehearsal)
         finally:
             await engine.dispose()
             await env.shutdown()
 
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
-    thread.start()
-    assert ready.wait(180), "the rehearsal's front door did not start"
-    assert not failed, failed
-    try:
-        yield holder[0]
-    finally:
-        loop.call_soon_threadsafe(stop[0].set)
-        thread.join(180)
+    with served_in_a_thread(
+        serve, what="the rehearsal's front door", start_seconds=180, stop_seconds=180
+    ) as served:
+        yield served
 
 
 @pytest.fixture(scope="module")
