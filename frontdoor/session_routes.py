@@ -20,6 +20,7 @@ from frontdoor.auth_api import CurrentPrincipal, Unauthenticated
 from frontdoor.directory import Directory, TooManyFailures
 from frontdoor.errors import BadRequest, error
 from frontdoor.models import Answer, ErrorAnswer
+from schemas.principal import Principal
 
 
 class SignedIn(Answer):
@@ -85,16 +86,9 @@ async def _credentials(request: Request) -> tuple[str, str]:
     return login.strip().lower(), password
 
 
-@router.post(
-    "/login",
-    summary="Sign in with a password; sets the session cookie",
-    response_model=SignedIn,
-    responses=_errors(400, 401, 404, 422, 429),
-)
-async def login(request: Request) -> JSONResponse:
-    directory = await _directory(request)
-    if directory is None:
-        return error(404, "Password sign-in is not available on this front door.")
+async def _signed_in(request: Request, directory: Directory) -> Principal | JSONResponse:
+    """The principal a login and password in the request name, or the answer refusing them
+    (401 wrong, 429 with Retry-After after too many failures for the login or the address)."""
     name, password = await _credentials(request)
     address = request.client.host if request.client else None
     try:
@@ -105,6 +99,22 @@ async def login(request: Request) -> JSONResponse:
         return response
     if principal is None:
         return error(401, "The login or the password is wrong.")
+    return principal
+
+
+@router.post(
+    "/login",
+    summary="Sign in with a password; sets the session cookie",
+    response_model=SignedIn,
+    responses=_errors(400, 401, 404, 422, 429),
+)
+async def login(request: Request) -> JSONResponse:
+    directory = await _directory(request)
+    if directory is None:
+        return error(404, "Password sign-in is not available on this front door.")
+    principal = await _signed_in(request, directory)
+    if isinstance(principal, JSONResponse):
+        return principal
     session = await directory.new_session(principal.login, SESSION_TTL)
     response = JSONResponse({"csrf_token": session.csrf_token})
     response.set_cookie(
@@ -163,16 +173,10 @@ async def new_api_token(request: Request) -> JSONResponse:
     if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 365:
         raise BadRequest("expires_days is a whole number of days from 1 to 365.")
     if by_password:
-        name, password = await _credentials(request)
-        address = request.client.host if request.client else None
-        try:
-            principal = await directory.password_sign_in(name, password, address)
-        except TooManyFailures as exc:
-            response = error(429, str(exc))
-            response.headers["Retry-After"] = str(exc.seconds)
-            return response
-        if principal is None:
-            return error(401, "The login or the password is wrong.")
+        signed_in = await _signed_in(request, directory)
+        if isinstance(signed_in, JSONResponse):
+            return signed_in
+        principal = signed_in
     else:
         found = await directory.session_principal(cookie) if cookie else None
         if found is None:

@@ -242,10 +242,9 @@ class DevServer:
             return f.read().decode("utf-8", errors="replace")
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
-    """One dev server, worker and mail sink for the whole e2e session."""
-    root = tmp_path_factory.mktemp("e2e")
+def running_stack(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[DevServer]:
+    """`sec-release up` on a data dir of its own for a session fixture, stopped at its end."""
+    root = tmp_path_factory.mktemp(name)
     dev = DevServer(data_dir=root / "data", log=root / "up.log")
     dev.start()
     try:
@@ -253,6 +252,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     finally:
         if dev.process is not None:
             dev.stop()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
+    """One dev server, worker and mail sink for the whole e2e session."""
+    yield from running_stack(tmp_path_factory, "e2e")
 
 
 @pytest.fixture(scope="session")

@@ -31,7 +31,7 @@ from settings import Settings
 from starter.client import Connection
 from starter.devusers import read_dev_tokens
 from tests.activities.conftest import sessions, store_url
-from tests.e2e.conftest import DevServer
+from tests.e2e.conftest import DevServer, running_stack
 from tests.threaded import served_in_a_thread
 
 START_TIMEOUT_SECONDS = 60.0
@@ -101,14 +101,7 @@ class FrontDoor:
 @pytest.fixture(scope="session")
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
     """One dev server, worker and mail sink for the front door's tests."""
-    root = tmp_path_factory.mktemp("frontdoor")
-    dev = DevServer(data_dir=root / "data", log=root / "up.log")
-    dev.start()
-    try:
-        yield dev
-    finally:
-        if dev.process is not None:
-            dev.stop()
+    yield from running_stack(tmp_path_factory, "frontdoor")
 
 
 def dev_settings(dev_server: DevServer) -> Settings:

@@ -33,7 +33,7 @@ from settings import Settings
 from starter.client import Connection
 from starter.rehearsal import Rehearsal, start_test_server
 from starter.session import deployment_with
-from tests.e2e.conftest import REPO, DevServer
+from tests.e2e.conftest import REPO, DevServer, running_stack
 from tests.frontdoor.conftest import CHEAP_HASHER
 from tests.frontdoor.oidc_issuer import (
     API_AUDIENCE,
@@ -130,14 +130,7 @@ async def add_users(directory: Directory) -> None:
 
 @pytest.fixture(scope="session")
 def dev_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevServer]:
-    root = tmp_path_factory.mktemp("web")
-    dev = DevServer(data_dir=root / "data", log=root / "up.log")
-    dev.start()
-    try:
-        yield dev
-    finally:
-        if dev.process is not None:
-            dev.stop()
+    yield from running_stack(tmp_path_factory, "web")
 
 
 @pytest.fixture(scope="session")
