@@ -77,7 +77,7 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def digest_subject(morning: date, lines: list[DigestLine]) -> str:
-    """`Morning digest for Tuesday 2 July 2019: 2 escalations and 1 reminder, 2 releases`."""
+    """`Digest for 2 July 2019: 2 escalations and 1 reminder, 2 releases`."""
     escalations = sum(1 for line in lines if line.kind == "escalation")
     reminders = len(lines) - escalations
     parts = [
@@ -90,7 +90,7 @@ def digest_subject(morning: date, lines: list[DigestLine]) -> str:
     ]
     releases = len({line.release_id for line in lines})
     return (
-        f"Morning digest for {long_date(morning)}: {' and '.join(parts) or 'nothing'}, "
+        f"Digest for {long_date(morning)}: {' and '.join(parts) or 'nothing'}, "
         f"{_count(releases, 'release', 'releases')}"
     )
 
