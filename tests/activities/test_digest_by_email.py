@@ -24,6 +24,7 @@ from starter.rehearsal import skip_time
 from tests.activities.conftest import MailServer
 from tests.activities.test_escalations_by_email import eventually
 from tests.keys import keys_for_tests, signer_for_tests
+from tests.workflows.histories import record_history
 from worker import build_worker
 from workflows.digest import DigestWorkflow
 
@@ -111,6 +112,7 @@ async def test_two_releases_escalating_on_one_day_make_one_morning_message_per_r
             next_digest = await digest.query(DigestWorkflow.next_digest)
             statuses = [await deployment.status(r) for r in RELEASES]
             rows = await list_outbox(sessions)
+            await record_history(env.client, digest_id, "digest_morning")
     finally:
         for workflow_id in (*map(release_workflow_id, RELEASES), deployment.panel_id, digest_id):
             with contextlib.suppress(RPCError):
