@@ -7,6 +7,7 @@ store, as a new worker process would; a "re-run" is the activity run again for t
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, datetime
 from pathlib import Path
 
@@ -249,3 +250,33 @@ async def test_in_immediate_mode_a_reminder_is_mailed_at_once_and_the_digest_fin
     assert digests.sent == [] and digests.items == 0
     [row] = await list_outbox(sessions)
     assert row.status == "sent" and isinstance(row, OutboxRow)
+
+
+async def test_mail_shows_what_waits_for_the_morning_digest_and_the_digest_once_sent(
+    store_url: str,
+    sessions: Sessions,
+    mail_server: MailServer,
+    contacts_file: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from starter.cli import main
+
+    for name in ("SEC_RELEASE_CONTACTS", "MAIL_FROM", "SEC_RELEASE_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", store_url)
+    sender = new_worker(sessions, mail_server, contacts_file)
+    await keep(sender, KEPT)
+
+    assert await asyncio.to_thread(main, ["mail", "--data-dir", str(tmp_path)]) == 0
+    before = capsys.readouterr().out
+    await sender.send_digests(DigestRequest(morning=MORNING, cutoff=CUTOFF))
+    assert await asyncio.to_thread(main, ["mail", "--data-dir", str(tmp_path)]) == 0
+    after = capsys.readouterr().out
+
+    assert before.count(" for digest ") == 3
+    assert "3 reminders and escalations are queued for the morning digest" in before
+    assert "for digest" not in after
+    digests = [line for line in after.splitlines() if "Digest for 2 July" in line]
+    assert len(digests) == 3 and all("2020-02, 2020-06" in d for d in digests)
