@@ -34,6 +34,7 @@ from activities.mail import (
     MailUndeliverable,
     MailUndelivered,
     RenderedMail,
+    deadline_words,
     mail_templates,
     message_id_for,
     one_line,
@@ -42,6 +43,7 @@ from activities.store import DigestItemRow, OutboxRow, OutboxStatus
 from rules.clock import LONDON
 from rules.digest import by_release, digest_key, digest_subject, lines_for
 from schemas.digest import DigestLine, DigestReceipt, DigestRequest
+from schemas.workflow_io import NoticeRequest
 
 if TYPE_CHECKING:
     from activities.mail import OutboxSender
@@ -49,6 +51,26 @@ if TYPE_CHECKING:
 DIGEST_KIND = "digest"
 _RELEASE_CHARS = 100
 _ERROR_CHARS = 500
+_SUBJECT_CHARS = 300
+
+
+def digest_line(request: NoticeRequest) -> DigestLine:
+    """The line a reminder or an escalation takes in a morning digest."""
+    notice = request.notice
+    what, owners = deadline_words(notice.deadline)
+    return DigestLine(
+        key=notice.key,
+        release_id=request.release_id,
+        release_name=one_line(request.release_name, 200),
+        kind=notice.kind,
+        at=notice.at,
+        subject=one_line(notice.subject, _SUBJECT_CHARS),
+        deadline=notice.deadline,
+        what=what,
+        owners=owners or "the Code Administrator (SECAS)",
+        due=notice.due,
+        level=notice.level,
+    )
 
 
 def render_digest(

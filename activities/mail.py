@@ -63,7 +63,7 @@ from rules.deadlines import WHAT, DeadlineKey
 from rules.digest import waits_for_digest
 from rules.escalation import PANEL_CHAIR
 from rules.release_calendar import long_date
-from schemas.digest import DigestLine, DigestReceipt, DigestRequest
+from schemas.digest import DigestReceipt, DigestRequest
 from schemas.vocabulary import ROLE_NAMES, Role
 from schemas.workflow_io import NoticeReceipt, NoticeRequest
 
@@ -123,7 +123,7 @@ def _role_words(role: str) -> str:
         return role
 
 
-def _deadline_words(key: str | None) -> tuple[str, str]:
+def deadline_words(key: str | None) -> tuple[str, str]:
     """What a deadline asks and of whom, in words (`approval_notice:MOD` -> its base key)."""
     if not key:
         return "", ""
@@ -164,7 +164,7 @@ def render_notice(
         skipped: roles with an entry in the contacts file that is not a usable address.
     """
     notice = request.notice
-    what, owners = _deadline_words(notice.deadline)
+    what, owners = deadline_words(notice.deadline)
     mod = _MOD_IN_KEY.search(notice.key)
     context = {
         "release_id": request.release_id,
@@ -192,23 +192,10 @@ def render_notice(
     return RenderedMail(subject=one_line(notice.subject, _SUBJECT_CHARS), text=text, html=html)
 
 
-def digest_line(request: NoticeRequest) -> DigestLine:
-    """The line a reminder or an escalation takes in a morning digest."""
-    notice = request.notice
-    what, owners = _deadline_words(notice.deadline)
-    return DigestLine(
-        key=notice.key,
-        release_id=request.release_id,
-        release_name=one_line(request.release_name, 200),
-        kind=notice.kind,
-        at=notice.at,
-        subject=one_line(notice.subject, _SUBJECT_CHARS),
-        deadline=notice.deadline,
-        what=what,
-        owners=owners or "the Code Administrator (SECAS)",
-        due=notice.due,
-        level=notice.level,
-    )
+def _digest_item(request: NoticeRequest) -> dict[str, object]:
+    from activities.digest import digest_line
+
+    return digest_line(request).model_dump(mode="json")
 
 
 def message_id_for(key: str) -> str:
@@ -574,7 +561,7 @@ class OutboxSender:
             "html_body": rendered.html if rendered else "",
             "status": status.value,
             "last_error": error[:_ERROR_CHARS] if error else None,
-            "item": digest_line(request).model_dump(mode="json") if waits else None,
+            "item": _digest_item(request) if waits else None,
         }
         existing = await self._find(notice.key)
         if existing is not None:

@@ -74,8 +74,7 @@ def test_every_mail_kind_shows_a_typed_script_as_text() -> None:
 
 
 def test_a_morning_digest_shows_a_typed_script_as_text() -> None:
-    from activities.digest import render_digest
-    from activities.mail import digest_line
+    from activities.digest import digest_line, render_digest
 
     cutoff = london(date(2020, 6, 9), 7)
     lines = []
