@@ -280,3 +280,27 @@ async def test_mail_shows_what_waits_for_the_morning_digest_and_the_digest_once_
     assert "for digest" not in after
     digests = [line for line in after.splitlines() if "Digest for 2 July" in line]
     assert len(digests) == 3 and all("2020-02, 2020-06" in d for d in digests)
+
+
+async def test_a_digest_refused_for_good_is_failed_and_its_items_say_so_but_the_others_go(
+    sessions: Sessions, mail_server: MailServer, contacts_file: Path
+) -> None:
+    sender = new_worker(sessions, mail_server, contacts_file)
+    await keep(sender, KEPT)
+    mail_server.refuse_recipients = {PANEL_CHAIR_DEFAULT: "550 5.1.1 no such mailbox"}
+
+    receipt = await sender.send_digests(DigestRequest(morning=MORNING, cutoff=CUTOFF))
+    again = await sender.send_digests(DigestRequest(morning=MORNING, cutoff=CUTOFF))
+
+    assert sorted(a for env in mail_server.envelopes for a in env) == sorted([SECAS, DCC])
+    assert len(receipt.sent) == 2 and again.sent == []
+    rows = {r.key: r for r in await list_outbox(sessions)}
+    chair = rows[digest_key(MORNING, PANEL_CHAIR_DEFAULT)]
+    assert chair.status == "failed" and "550" in (chair.last_error or "")
+    escalations = [rows[r.notice.key] for r in KEPT[:2]]
+    assert [e.status for e in escalations] == ["sent", "sent"]  # SECAS and the DCC had them
+    assert all(
+        "the digest to panel-chair@secas.example failed" in (e.last_error or "")
+        for e in escalations
+    )
+    assert rows[KEPT[2].notice.key].last_error is None  # the reminder never went to the chair
