@@ -397,10 +397,6 @@ class OutboxSender:
 
         return await send_digests(self, self._sessions, request)
 
-    @property
-    def mail_from(self) -> str:
-        return self._mail_from
-
     def now(self) -> datetime:
         return self._clock()
 
