@@ -14,19 +14,6 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from rules.errors import Refused
-from starter import (
-    audit_cmds,
-    directory_cmds,
-    doc_cmds,
-    keys_cmds,
-    lifecycle_cmds,
-    login_cmds,
-    mail_cmds,
-    offline,
-    read_cmds,
-    rehearse_cmd,
-    service,
-)
 from starter.errors import EXIT_REFUSED, EXIT_USAGE, Unavailable, UsageError
 from starter.output import Output
 
@@ -84,18 +71,37 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
+    # Each command module is imported only when its commands are needed: an offline command
+    # or a reading builds (and imports) its own parsers and nothing else (bench/README.md).
+    from starter import offline
+
     offline.register(sub, common)
     words = [a for a in (argv or []) if not a.startswith("-")]
     if words and words[0] in offline.COMMANDS:
         return parser
-    directory_cmds.register(sub, common)
-    if words and words[0] in directory_cmds.COMMANDS:
-        return parser
+    from starter import read_cmds
+
     if words and words[0] in read_cmds.COMMANDS:
         # A reading goes over HTTP: its parser only, not the lifecycle commands' (built from
         # the command models, which it never uses).
         read_cmds.register(sub, common)
         return parser
+    from starter import directory_cmds
+
+    directory_cmds.register(sub, common)
+    if words and words[0] in directory_cmds.COMMANDS:
+        return parser
+    from starter import (
+        audit_cmds,
+        doc_cmds,
+        keys_cmds,
+        lifecycle_cmds,
+        login_cmds,
+        mail_cmds,
+        rehearse_cmd,
+        service,
+    )
+
     service.register(sub, common)
     login_cmds.register(sub, common)
     mail_cmds.register(sub, common)
