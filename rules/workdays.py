@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import calendar as _calendar
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from rules.errors import Refused
 
 _DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class WorkingDayCalendar:
+class WorkingDayCalendar(NamedTuple):
     """The bank holidays of England and Wales for `first_year`..`last_year` inclusive."""
 
     holidays: frozenset[date]
@@ -129,7 +128,7 @@ def bank_holidays(first_year: int, last_year: int) -> list[date]:
 def _bank_holidays(first_year: int, last_year: int) -> tuple[date, ...]:
     from rules.bank_holidays_table import DAYS, FIRST_YEAR, LAST_YEAR
 
-    if FIRST_YEAR <= first_year and last_year <= LAST_YEAR:
+    if first_year >= FIRST_YEAR and last_year <= LAST_YEAR:
         return tuple(
             date(year, int(day[:2]), int(day[3:]))
             for year in range(first_year, last_year + 1)

@@ -1,6 +1,8 @@
 """The offline commands: the release calendar, deadlines and Working Day arithmetic.
 
-These import no Temporal, SQLAlchemy or pydantic code, so they answer fast.
+These import no Temporal, SQLAlchemy or pydantic code, so they answer fast; the rules each
+one computes with are imported in its handler, so that a reading (whose parser is built beside
+these) does not load them.
 """
 
 from __future__ import annotations
@@ -9,9 +11,6 @@ import argparse
 from datetime import date
 from typing import Any
 
-from rules.deadlines import deadlines_for
-from rules.release_calendar import long_date, scheduled_releases
-from rules.workdays import calendar_around, england_and_wales
 from schemas.vocabulary import ReleaseType
 from starter.args import bounded_int, iso_date
 from starter.errors import UsageError
@@ -46,6 +45,9 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 
 def calendar_cmd(args: argparse.Namespace, out: Output) -> int:
+    from rules.release_calendar import long_date, scheduled_releases
+    from rules.workdays import england_and_wales
+
     year: int = args.year
     releases = scheduled_releases(year, england_and_wales(year - 2, year + 1))
     data = [
@@ -78,6 +80,9 @@ def calendar_cmd(args: argparse.Namespace, out: Output) -> int:
 
 
 def deadlines_cmd(args: argparse.Namespace, out: Output) -> int:
+    from rules.deadlines import deadlines_for
+    from rules.workdays import calendar_around
+
     go_live: date = args.go_live
     uit_start: date | None = args.uit_start
     uit_end: date | None = args.uit_end
@@ -98,6 +103,8 @@ def deadlines_cmd(args: argparse.Namespace, out: Output) -> int:
 
 
 def working_days_cmd(args: argparse.Namespace, out: Output) -> int:
+    from rules.workdays import calendar_around
+
     start: date = args.start
     n: int = args.add
     span = abs(n) // _WORKING_DAYS_PER_YEAR + 2

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from starter.errors import UsageError
 from starter.http_client import Answer, FrontDoor, Unauthorized
@@ -36,14 +35,15 @@ def _json_text(answer: Answer, actor: Actor | None) -> tuple[Any, str]:
     return answer.data, answer.text
 
 
-@dataclass(frozen=True)
-class Call:
-    """One request to the front door, and how its answer prints (`--json` data, text)."""
+class Call(NamedTuple):
+    """One request to the front door, and how its answer prints (`--json` data, text).
+
+    A named tuple, not a dataclass, so that a reading does not import `dataclasses`."""
 
     method: str
     path: str
     body: Any = None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] | None = None
     needs_actor: bool = False
     render: Render = _json_text
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from rules.clock import LONDON
@@ -19,6 +18,8 @@ from rules.release_calendar import long_date
 from starter.output import table
 
 if TYPE_CHECKING:
+    from decimal import Decimal
+
     from schemas.status import ReleaseStatus
 
 
@@ -42,14 +43,14 @@ def _date(value: date | str | None) -> date | None:
 
 def _money(value: Decimal | str | float | None) -> Decimal | None:
     """An amount from the JSON (pydantic writes a Decimal as its text), or None."""
+    from decimal import Decimal
+
     return None if value is None else Decimal(str(value))
 
 
 def status_text(status: ReleaseStatus | Mapping[str, Any]) -> str:
     """The readable summary of `status`, from the model or from its JSON (`--json`'s document)."""
-    s: Mapping[str, Any] = (
-        status if isinstance(status, Mapping) else status.model_dump(mode="json")
-    )
+    s: Mapping[str, Any] = status if isinstance(status, Mapping) else status.model_dump(mode="json")
     go_live, original = _date(s["go_live"]), _date(s["original_go_live"])
     assert go_live is not None and original is not None  # both required by ReleaseStatus
     rid = s["rid"]

@@ -69,6 +69,7 @@ def actor_from(args: argparse.Namespace) -> Actor | None:
     if not text:
         return None
     from schemas.base import Actor  # here: a reading with a token needs no pydantic model
+
     try:
         return Actor.parse(text)
     except Refused as exc:
