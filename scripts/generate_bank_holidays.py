@@ -17,8 +17,7 @@ import argparse
 import sys
 from pathlib import Path
 
-FIRST_YEAR = 1970
-LAST_YEAR = 2130
+FIRST_YEAR = 1970  # before the earliest year a command reaches (2000 less 22 years of Working Days)
 TABLE = Path(__file__).resolve().parent.parent / "rules" / "bank_holidays_table.py"
 
 
@@ -33,9 +32,18 @@ def library_holidays(first_year: int, last_year: int) -> dict[int, list[str]]:
     return by_year
 
 
-def table_source(first_year: int = FIRST_YEAR, last_year: int = LAST_YEAR) -> str:
-    """The text of `rules/bank_holidays_table.py`."""
+def library_last_year() -> int:
+    """The last year the library knows (2100 in 0.109): after it, it lists no holidays at all."""
+    from holidays.countries.united_kingdom import UnitedKingdom
+
+    return int(UnitedKingdom.end_year)
+
+
+def table_source() -> str:
+    """The text of `rules/bank_holidays_table.py`: FIRST_YEAR to the library's last year."""
     from importlib.metadata import version
+
+    first_year, last_year = FIRST_YEAR, library_last_year()
 
     lines = [
         f'"""England and Wales bank holidays {first_year} to {last_year}, as the `holidays` '
@@ -72,7 +80,7 @@ def main() -> int:
             return 1
         return 0
     TABLE.write_text(source, encoding="utf-8")
-    print(f"wrote {TABLE} ({FIRST_YEAR} to {LAST_YEAR})")
+    print(f"wrote {TABLE} ({FIRST_YEAR} to {library_last_year()})")
     return 0
 
 
