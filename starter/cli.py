@@ -95,9 +95,10 @@ def common_options() -> argparse.ArgumentParser:
 
 
 def build_parser(argv: Sequence[str] | None = None) -> Parser:
-    """The whole command line; for an offline command (`calendar 2027`), only the offline ones,
-    and for a reading (`status ID`) only the readings, so they answer without importing the
-    message models the other commands are built from."""
+    """The whole command line; for a command line that names an offline command (`calendar
+    2027`) or a reading (`status ID`), only that command's parser, so it answers without
+    importing (or building the parsers of) the commands it does not run. `main` falls back to
+    the whole command line when such a narrowed parse fails, so every error reads the same."""
     common = common_options()
     parser = Parser(
         prog="sec-release",
@@ -106,21 +107,19 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
-    # Each command module is imported only when its commands are needed: an offline command
-    # or a reading builds (and imports) its own parsers and nothing else (bench/README.md).
-    from starter import offline
+    # Each command module is imported only when its commands are needed (bench/README.md).
+    from starter import offline, read_cmds
 
-    offline.register(sub, common)
     words = [a for a in (argv or []) if not a.startswith("-")]
     if words and words[0] in offline.COMMANDS:
+        offline.register(sub, common, only=words[0])
         return parser
-    from starter import read_cmds
-
     if words and words[0] in read_cmds.COMMANDS:
         # A reading goes over HTTP: its parser only, not the lifecycle commands' (built from
         # the command models, which it never uses).
-        read_cmds.register(sub, common)
+        read_cmds.register(sub, common, only=words[0])
         return parser
+    offline.register(sub, common)
     from starter import directory_cmds
 
     directory_cmds.register(sub, common)
@@ -149,13 +148,22 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
     return parser
 
 
+def parse(raw: list[str]) -> argparse.Namespace:
+    """The command line parsed by the narrowest parser that knows its command; if that one
+    refuses it (the first word was an option's value, say), by the whole command line, whose
+    sentence (or answer) it then is."""
+    try:
+        return build_parser(raw).parse_args(raw)
+    except UsageError:
+        return build_parser(None).parse_args(raw)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the return value is the process exit code."""
     raw = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(raw)
     out = Output(json="--json" in raw)
     try:
-        args = parser.parse_args(raw)
+        args = parse(raw)
     except UsageError as exc:
         out.refuse(str(exc))
         return EXIT_USAGE

@@ -22,26 +22,29 @@ COMMANDS = ("calendar", "deadlines", "working-days")
 _WORKING_DAYS_PER_YEAR = 240
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("calendar", parents=[common], help="the scheduled releases of a year")
-    p.add_argument("year", type=bounded_int(2000, 2100, "years"), help="e.g. 2020")
-    p.set_defaults(handler=calendar_cmd)
-
-    p = sub.add_parser(
-        "deadlines", parents=[common], help="the minimum deadlines for a go-live date"
-    )
-    p.add_argument("--go-live", type=iso_date, required=True, metavar="DATE")
-    p.add_argument("--type", choices=[t.value for t in ReleaseType], required=True)
-    p.add_argument("--uit-start", type=iso_date, metavar="DATE")
-    p.add_argument("--uit-end", type=iso_date, metavar="DATE")
-    p.set_defaults(handler=deadlines_cmd)
-
-    p = sub.add_parser("working-days", parents=[common], help="add or subtract Working Days")
-    p.add_argument("--from", dest="start", type=iso_date, required=True, metavar="DATE")
-    p.add_argument(
-        "--add", type=bounded_int(-5000, 5000, "Working Days"), required=True, metavar="N"
-    )
-    p.set_defaults(handler=working_days_cmd)
+def register(sub: Any, common: argparse.ArgumentParser, only: str | None = None) -> None:
+    """The offline commands' parsers; with `only`, that command's alone (the command line names it,
+    and building the others' parsers would cost it time for nothing)."""
+    if only in (None, "calendar"):
+        p = sub.add_parser("calendar", parents=[common], help="the scheduled releases of a year")
+        p.add_argument("year", type=bounded_int(2000, 2100, "years"), help="e.g. 2020")
+        p.set_defaults(handler=calendar_cmd)
+    if only in (None, "deadlines"):
+        p = sub.add_parser(
+            "deadlines", parents=[common], help="the minimum deadlines for a go-live date"
+        )
+        p.add_argument("--go-live", type=iso_date, required=True, metavar="DATE")
+        p.add_argument("--type", choices=[t.value for t in ReleaseType], required=True)
+        p.add_argument("--uit-start", type=iso_date, metavar="DATE")
+        p.add_argument("--uit-end", type=iso_date, metavar="DATE")
+        p.set_defaults(handler=deadlines_cmd)
+    if only in (None, "working-days"):
+        p = sub.add_parser("working-days", parents=[common], help="add or subtract Working Days")
+        p.add_argument("--from", dest="start", type=iso_date, required=True, metavar="DATE")
+        p.add_argument(
+            "--add", type=bounded_int(-5000, 5000, "Working Days"), required=True, metavar="N"
+        )
+        p.set_defaults(handler=working_days_cmd)
 
 
 def calendar_cmd(args: argparse.Namespace, out: Output) -> int:
