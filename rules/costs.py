@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 from rules.errors import Refused
 from schemas.vocabulary import CostLine
@@ -73,8 +73,7 @@ def format_gbp(amount: Decimal) -> str:
     return f"{sign}£{value:,.2f}"
 
 
-@dataclass(frozen=True)
-class CostSummary:
+class CostSummary(NamedTuple):
     """Computed totals per modification and per line, the quoted total and the discrepancy."""
 
     by_modification: dict[str, Decimal]

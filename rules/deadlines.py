@@ -7,9 +7,9 @@ move to the next Working Day; Working Day counts never include the day counted f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import NamedTuple
 
 from rules.workdays import WorkingDayCalendar, calendar_around, shift_months
 from schemas.vocabulary import ReleaseType, Role
@@ -34,8 +34,7 @@ class DeadlineKey(StrEnum):
     SPEND_UPDATE = "spend_update"
 
 
-@dataclass(frozen=True)
-class DeadlineSpec:
+class DeadlineSpec(NamedTuple):
     """A deadline as the rules compute it: key, due date, who must act and what they owe."""
 
     key: str

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from rules.errors import Refused
 from rules.workdays import WorkingDayCalendar
@@ -43,8 +42,7 @@ _ID = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2})(?:-([b-z]))?)?$")
 SAME_DAY_LETTERS = "bcdefghijklmnopqrstuvwxyz"
 
 
-@dataclass(frozen=True)
-class ScheduledRelease:
+class ScheduledRelease(NamedTuple):
     """One scheduled release of a year with its scope cut-offs."""
 
     id: str
@@ -55,8 +53,7 @@ class ScheduledRelease:
     scope_docs_cutoff: date
 
 
-@dataclass(frozen=True)
-class ReleasePlan:
+class ReleasePlan(NamedTuple):
     """What `release create` will create, once every rule has agreed."""
 
     id: str

@@ -2,7 +2,10 @@
 
 A Working Day is any day other than a Saturday, a Sunday or a bank/public holiday in England and
 Wales. The holidays come from the maintained `holidays` library (GB, subdivision ENG), never a
-hand-written table. A `WorkingDayCalendar` holds the holidays of a span of years as plain dates,
+hand-written table: for 1970 to 2130 through `rules.bank_holidays_table`, which
+scripts/generate_bank_holidays.py writes from the library (a test proves they agree year by year;
+reading it spares a command the library's import), and outside those years from the library
+itself. A `WorkingDayCalendar` holds the holidays of a span of years as plain dates,
 so a running release can keep the calendar it started with: a later library upgrade never moves a
 deadline already computed (the client computes the calendar when it creates the release, and
 the release keeps it in its state).
@@ -12,17 +15,16 @@ from __future__ import annotations
 
 import calendar as _calendar
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from rules.errors import Refused
 
 _DAY = timedelta(days=1)
 
 
-@dataclass(frozen=True)
-class WorkingDayCalendar:
+class WorkingDayCalendar(NamedTuple):
     """The bank holidays of England and Wales for `first_year`..`last_year` inclusive."""
 
     holidays: frozenset[date]
@@ -118,12 +120,25 @@ def shift_months(day: date, months: int) -> date:
 
 
 def bank_holidays(first_year: int, last_year: int) -> list[date]:
-    """Bank and public holidays in England and Wales from the `holidays` library."""
+    """Bank and public holidays in England and Wales, as the `holidays` library gives them."""
     return list(_bank_holidays(first_year, last_year))
 
 
 @lru_cache(maxsize=32)
 def _bank_holidays(first_year: int, last_year: int) -> tuple[date, ...]:
+    from rules.bank_holidays_table import DAYS, FIRST_YEAR, LAST_YEAR
+
+    if first_year >= FIRST_YEAR and last_year <= LAST_YEAR:
+        return tuple(
+            date(year, int(day[:2]), int(day[3:]))
+            for year in range(first_year, last_year + 1)
+            for day in DAYS[year].split()
+        )
+    return library_bank_holidays(first_year, last_year)
+
+
+def library_bank_holidays(first_year: int, last_year: int) -> tuple[date, ...]:
+    """The `holidays` library's answer itself (years outside the generated table)."""
     # Imported here: the library takes a fifth of a second to load and most commands never need it.
     from holidays.countries.united_kingdom import UnitedKingdom
 

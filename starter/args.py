@@ -6,9 +6,12 @@ import argparse
 import re
 from collections.abc import Callable
 from datetime import date
-from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from schemas.vocabulary import CostLine
+if TYPE_CHECKING:  # annotations only: the offline commands never load `decimal`
+    from decimal import Decimal
+
+    from schemas.vocabulary import CostLine
 
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 # The years a release's dates can fall in (as `calendar YEAR` accepts them): the Working Day

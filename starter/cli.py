@@ -11,30 +11,52 @@ import argparse
 import contextlib
 import sys
 from collections.abc import Callable, Sequence
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from rules.errors import Refused
-from starter import (
-    audit_cmds,
-    directory_cmds,
-    doc_cmds,
-    keys_cmds,
-    lifecycle_cmds,
-    login_cmds,
-    mail_cmds,
-    offline,
-    read_cmds,
-    rehearse_cmd,
-    service,
-)
 from starter.errors import EXIT_REFUSED, EXIT_USAGE, Unavailable, UsageError
 from starter.output import Output
 
 Handler = Callable[[argparse.Namespace, Output], int]
 
 
+def _terminal_columns() -> int:
+    """`shutil.get_terminal_size().columns`, as argparse asks it, without importing shutil
+    (and the compression modules it loads), which argparse does for every parser it builds."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class Formatter(argparse.HelpFormatter):
+    """argparse's help layout, as wide as the terminal (the width argparse itself chooses)."""
+
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        width = _terminal_columns() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class Parser(argparse.ArgumentParser):
     """An argument parser that raises instead of printing usage and exiting."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         raise UsageError(f"{message} (see `{self.prog} --help`)")
@@ -73,9 +95,10 @@ def common_options() -> argparse.ArgumentParser:
 
 
 def build_parser(argv: Sequence[str] | None = None) -> Parser:
-    """The whole command line; for an offline command (`calendar 2027`), only the offline ones,
-    and for a reading (`status ID`) only the readings, so they answer without importing the
-    message models the other commands are built from."""
+    """The whole command line; for a command line that names an offline command (`calendar
+    2027`) or a reading (`status ID`), only that command's parser, so it answers without
+    importing (or building the parsers of) the commands it does not run. `main` falls back to
+    the whole command line when such a narrowed parse fails, so every error reads the same."""
     common = common_options()
     parser = Parser(
         prog="sec-release",
@@ -84,18 +107,35 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
-    offline.register(sub, common)
+    # Each command module is imported only when its commands are needed (bench/README.md).
+    from starter import offline, read_cmds
+
     words = [a for a in (argv or []) if not a.startswith("-")]
     if words and words[0] in offline.COMMANDS:
-        return parser
-    directory_cmds.register(sub, common)
-    if words and words[0] in directory_cmds.COMMANDS:
+        offline.register(sub, common, only=words[0])
         return parser
     if words and words[0] in read_cmds.COMMANDS:
         # A reading goes over HTTP: its parser only, not the lifecycle commands' (built from
         # the command models, which it never uses).
-        read_cmds.register(sub, common)
+        read_cmds.register(sub, common, only=words[0])
         return parser
+    offline.register(sub, common)
+    from starter import directory_cmds
+
+    directory_cmds.register(sub, common)
+    if words and words[0] in directory_cmds.COMMANDS:
+        return parser
+    from starter import (
+        audit_cmds,
+        doc_cmds,
+        keys_cmds,
+        lifecycle_cmds,
+        login_cmds,
+        mail_cmds,
+        rehearse_cmd,
+        service,
+    )
+
     service.register(sub, common)
     login_cmds.register(sub, common)
     mail_cmds.register(sub, common)
@@ -108,13 +148,22 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
     return parser
 
 
+def parse(raw: list[str]) -> argparse.Namespace:
+    """The command line parsed by the narrowest parser that knows its command; if that one
+    refuses it (the first word was an option's value, say), by the whole command line, whose
+    sentence (or answer) it then is."""
+    try:
+        return build_parser(raw).parse_args(raw)
+    except UsageError:
+        return build_parser(None).parse_args(raw)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; the return value is the process exit code."""
     raw = list(sys.argv[1:] if argv is None else argv)
-    parser = build_parser(raw)
     out = Output(json="--json" in raw)
     try:
-        args = parser.parse_args(raw)
+        args = parse(raw)
     except UsageError as exc:
         out.refuse(str(exc))
         return EXIT_USAGE

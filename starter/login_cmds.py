@@ -41,9 +41,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 def _url(args: argparse.Namespace) -> str:
     from starter.remote import front_door_url
-    from starter.session import settings_from
 
-    return front_door_url(args, settings_from(args))
+    return front_door_url(args)
 
 
 def login_cmd(args: argparse.Namespace, out: Output) -> int:

@@ -1,6 +1,8 @@
 """The offline commands: the release calendar, deadlines and Working Day arithmetic.
 
-These import no Temporal, SQLAlchemy or pydantic code, so they answer fast.
+These import no Temporal, SQLAlchemy or pydantic code, so they answer fast; the rules each
+one computes with are imported in its handler, so that a reading (whose parser is built beside
+these) does not load them.
 """
 
 from __future__ import annotations
@@ -9,9 +11,6 @@ import argparse
 from datetime import date
 from typing import Any
 
-from rules.deadlines import deadlines_for
-from rules.release_calendar import long_date, scheduled_releases
-from rules.workdays import calendar_around, england_and_wales
 from schemas.vocabulary import ReleaseType
 from starter.args import bounded_int, iso_date
 from starter.errors import UsageError
@@ -23,29 +22,35 @@ COMMANDS = ("calendar", "deadlines", "working-days")
 _WORKING_DAYS_PER_YEAR = 240
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("calendar", parents=[common], help="the scheduled releases of a year")
-    p.add_argument("year", type=bounded_int(2000, 2100, "years"), help="e.g. 2020")
-    p.set_defaults(handler=calendar_cmd)
-
-    p = sub.add_parser(
-        "deadlines", parents=[common], help="the minimum deadlines for a go-live date"
-    )
-    p.add_argument("--go-live", type=iso_date, required=True, metavar="DATE")
-    p.add_argument("--type", choices=[t.value for t in ReleaseType], required=True)
-    p.add_argument("--uit-start", type=iso_date, metavar="DATE")
-    p.add_argument("--uit-end", type=iso_date, metavar="DATE")
-    p.set_defaults(handler=deadlines_cmd)
-
-    p = sub.add_parser("working-days", parents=[common], help="add or subtract Working Days")
-    p.add_argument("--from", dest="start", type=iso_date, required=True, metavar="DATE")
-    p.add_argument(
-        "--add", type=bounded_int(-5000, 5000, "Working Days"), required=True, metavar="N"
-    )
-    p.set_defaults(handler=working_days_cmd)
+def register(sub: Any, common: argparse.ArgumentParser, only: str | None = None) -> None:
+    """The offline commands' parsers; with `only`, that command's alone (the command line names it,
+    and building the others' parsers would cost it time for nothing)."""
+    if only in (None, "calendar"):
+        p = sub.add_parser("calendar", parents=[common], help="the scheduled releases of a year")
+        p.add_argument("year", type=bounded_int(2000, 2100, "years"), help="e.g. 2020")
+        p.set_defaults(handler=calendar_cmd)
+    if only in (None, "deadlines"):
+        p = sub.add_parser(
+            "deadlines", parents=[common], help="the minimum deadlines for a go-live date"
+        )
+        p.add_argument("--go-live", type=iso_date, required=True, metavar="DATE")
+        p.add_argument("--type", choices=[t.value for t in ReleaseType], required=True)
+        p.add_argument("--uit-start", type=iso_date, metavar="DATE")
+        p.add_argument("--uit-end", type=iso_date, metavar="DATE")
+        p.set_defaults(handler=deadlines_cmd)
+    if only in (None, "working-days"):
+        p = sub.add_parser("working-days", parents=[common], help="add or subtract Working Days")
+        p.add_argument("--from", dest="start", type=iso_date, required=True, metavar="DATE")
+        p.add_argument(
+            "--add", type=bounded_int(-5000, 5000, "Working Days"), required=True, metavar="N"
+        )
+        p.set_defaults(handler=working_days_cmd)
 
 
 def calendar_cmd(args: argparse.Namespace, out: Output) -> int:
+    from rules.release_calendar import long_date, scheduled_releases
+    from rules.workdays import england_and_wales
+
     year: int = args.year
     releases = scheduled_releases(year, england_and_wales(year - 2, year + 1))
     data = [
@@ -78,6 +83,9 @@ def calendar_cmd(args: argparse.Namespace, out: Output) -> int:
 
 
 def deadlines_cmd(args: argparse.Namespace, out: Output) -> int:
+    from rules.deadlines import deadlines_for
+    from rules.workdays import calendar_around
+
     go_live: date = args.go_live
     uit_start: date | None = args.uit_start
     uit_end: date | None = args.uit_end
@@ -98,6 +106,8 @@ def deadlines_cmd(args: argparse.Namespace, out: Output) -> int:
 
 
 def working_days_cmd(args: argparse.Namespace, out: Output) -> int:
+    from rules.workdays import calendar_around
+
     start: date = args.start
     n: int = args.add
     span = abs(n) // _WORKING_DAYS_PER_YEAR + 2

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 from enum import Enum
 from typing import Any
 
+# `json` and `decimal` are imported where they are used, and `Output` is a plain class rather
+# than a dataclass: an offline command that prints text loads none of them (bench/README.md).
+
 
 def _default(value: Any) -> Any:
+    from decimal import Decimal
+
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -24,14 +26,19 @@ def _default(value: Any) -> Any:
 
 
 def to_json(data: Any) -> str:
+    import json
+
     return json.dumps(data, indent=2, ensure_ascii=False, default=_default)
 
 
-@dataclass
 class Output:
     """Where a command's result goes; `json` selects the machine-readable form."""
 
-    json: bool = False
+    def __init__(self, json: bool = False) -> None:
+        self.json = json
+
+    def __repr__(self) -> str:
+        return f"Output(json={self.json})"
 
     def emit(self, data: Any, text: str) -> None:
         """Print `data` as JSON with --json, else `text`."""

@@ -90,30 +90,34 @@ def _timeline_call(a: argparse.Namespace) -> Call:
     return Call("GET", f"/api/releases/{a.release}/timeline", render=timeline_of(a.release))
 
 
-def register(sub: Any, common: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("status", parents=[common], help="the state of one release")
-    p.add_argument("release", metavar="ID", type=release_id)
-    p.set_defaults(handler=run_server_op, make_op=_status, make_request=_status_call)
-
-    p = sub.add_parser(
-        "list", parents=[common], help="releases, filtered (served by search attributes)"
-    )
-    p.add_argument("--phase", choices=PHASES, type=str.upper)
-    p.add_argument("--type", choices=["system", "documentation"])
-    p.add_argument("--lapsed", action="store_true", help="only releases with a lapsed deadline")
-    p.add_argument("--go-live-from", type=iso_date, metavar="DATE")
-    p.add_argument("--go-live-to", type=iso_date, metavar="DATE")
-    p.set_defaults(handler=run_server_op, make_op=_list, make_request=_list_call)
-
-    p = sub.add_parser(
-        "inbox", parents=[common], help="what the actor's role owes across open releases"
-    )
-    p.set_defaults(handler=run_server_op, make_op=_inbox, make_request=_inbox_call)
-
-    p = sub.add_parser("timeline", parents=[common], help="planned vs minimum vs actual dates")
-    p.add_argument("release", metavar="ID", type=release_id)
-    p.add_argument(
-        "--ics", action="store_true", help="every deadline and planned date as an iCalendar file"
-    )
-    p.add_argument("--out", metavar="FILE", help="with --ics: write to FILE")
-    p.set_defaults(handler=run_server_op, make_op=_timeline, make_request=_timeline_call)
+def register(sub: Any, common: argparse.ArgumentParser, only: str | None = None) -> None:
+    """The readings' parsers; with `only`, that command's alone (the command line names it)."""
+    if only in (None, "status"):
+        p = sub.add_parser("status", parents=[common], help="the state of one release")
+        p.add_argument("release", metavar="ID", type=release_id)
+        p.set_defaults(handler=run_server_op, make_op=_status, make_request=_status_call)
+    if only in (None, "list"):
+        p = sub.add_parser(
+            "list", parents=[common], help="releases, filtered (served by search attributes)"
+        )
+        p.add_argument("--phase", choices=PHASES, type=str.upper)
+        p.add_argument("--type", choices=["system", "documentation"])
+        p.add_argument("--lapsed", action="store_true", help="only releases with a lapsed deadline")
+        p.add_argument("--go-live-from", type=iso_date, metavar="DATE")
+        p.add_argument("--go-live-to", type=iso_date, metavar="DATE")
+        p.set_defaults(handler=run_server_op, make_op=_list, make_request=_list_call)
+    if only in (None, "inbox"):
+        p = sub.add_parser(
+            "inbox", parents=[common], help="what the actor's role owes across open releases"
+        )
+        p.set_defaults(handler=run_server_op, make_op=_inbox, make_request=_inbox_call)
+    if only in (None, "timeline"):
+        p = sub.add_parser("timeline", parents=[common], help="planned vs minimum vs actual dates")
+        p.add_argument("release", metavar="ID", type=release_id)
+        p.add_argument(
+            "--ics",
+            action="store_true",
+            help="every deadline and planned date as an iCalendar file",
+        )
+        p.add_argument("--out", metavar="FILE", help="with --ics: write to FILE")
+        p.set_defaults(handler=run_server_op, make_op=_timeline, make_request=_timeline_call)

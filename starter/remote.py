@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import argparse
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from starter.errors import UsageError
 from starter.http_client import Answer, FrontDoor, Unauthorized
@@ -36,22 +35,27 @@ def _json_text(answer: Answer, actor: Actor | None) -> tuple[Any, str]:
     return answer.data, answer.text
 
 
-@dataclass(frozen=True)
-class Call:
-    """One request to the front door, and how its answer prints (`--json` data, text)."""
+class Call(NamedTuple):
+    """One request to the front door, and how its answer prints (`--json` data, text).
+
+    A named tuple, not a dataclass, so that a reading does not import `dataclasses`."""
 
     method: str
     path: str
     body: Any = None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: Mapping[str, Any] | None = None
     needs_actor: bool = False
     render: Render = _json_text
 
 
-def front_door_url(args: argparse.Namespace, settings: Settings) -> str:
+def front_door_url(args: argparse.Namespace) -> str:
     """`--url`, else SEC_RELEASE_URL, else the front door a local `sec-release up` serves."""
     given = getattr(args, "url", None) or os.environ.get("SEC_RELEASE_URL")
-    return (given or f"http://127.0.0.1:{settings.http_port}").rstrip("/")
+    if given:
+        return str(given).rstrip("/")
+    from starter.cli_settings import http_port
+
+    return f"http://127.0.0.1:{http_port()}"
 
 
 def dev_mode(door: FrontDoor) -> bool:
@@ -81,8 +85,7 @@ def run_call(args: argparse.Namespace, out: Output) -> int:
 
     actor = actor_from(args)  # a malformed --as is a usage error before anything is sent
     call: Call = args.make_request(args)
-    settings = settings_from(args)
-    door = FrontDoor(front_door_url(args, settings))
+    door = FrontDoor(front_door_url(args))
     dev_actor: tuple[Actor | None] | None = None  # set when acting as a local dev user
     if actor is not None:
         if not dev_mode(door):
@@ -100,6 +103,8 @@ def run_call(args: argparse.Namespace, out: Output) -> int:
             raise Unauthorized(_not_signed_in(door.url))
     try:
         if dev_actor is not None:
+            # Only a local dev user needs the settings (the data dir that holds its token).
+            settings = settings_from(args)
             door = door.with_token(_dev_token(settings, dev_actor[0]))
         try:
             answer = door.request(call.method, call.path, params=call.params, body=call.body)
@@ -126,10 +131,11 @@ def act_answer(answer: Answer, actor: Actor | None) -> tuple[Any, str]:
 
 
 def status_answer(answer: Answer, actor: Actor | None) -> tuple[Any, str]:
-    from schemas.status import ReleaseStatus
+    # Printed from the JSON itself: building the pydantic model first would import pydantic
+    # and the schemas for nothing (the text is the same, tests/unit/test_status_text.py).
     from starter.render import status_text
 
-    return answer.data, status_text(ReleaseStatus.model_validate(answer.data))
+    return answer.data, status_text(answer.data)
 
 
 def created_answer(answer: Answer, actor: Actor | None) -> tuple[Any, str]:

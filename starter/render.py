@@ -1,114 +1,162 @@
 """How the reading and lifecycle commands print, from the JSON the front door answers.
 
-Pure functions of the same models and rows the API returns (`ReleaseStatus`, the rows of
-`list`, `inbox` and `timeline`), so the CLI prints the same whether it reads through the front
-door over HTTP or from Temporal directly. Nothing here imports the Temporal SDK.
+Pure functions of the JSON the API returns (`ReleaseStatus` as `model_dump(mode="json")` gives
+it, the rows of `list`, `inbox` and `timeline`), so the CLI prints the same whether it reads
+through the front door over HTTP or from Temporal directly, and `status` over HTTP prints without
+importing pydantic or building the model (bench/README.md, `cli_latency`). Nothing here imports
+the Temporal SDK or pydantic at the top; `created_text` and `timeline_rows` take models.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rules.clock import LONDON
 from rules.release_calendar import long_date
-from rules.timetable import timeline
-from schemas.state import AuditEntry
-from schemas.status import MessageRow, ReleaseStatus
 from starter.output import table
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from schemas.status import ReleaseStatus
 
 
 def day_text(day: date | None) -> str:
     return day.isoformat() if day else "-"
 
 
-def _local(moment: datetime) -> str:
-    """A moment as London time, as people in the release read it."""
+def _local(moment: datetime | str) -> str:
+    """A moment (or its ISO text) as London time, as people in the release read it."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     return f"{moment.astimezone(LONDON):%Y-%m-%d %H:%M}"
 
 
-def status_text(s: ReleaseStatus) -> str:
-    """The readable summary of `status`."""
+def _date(value: date | str | None) -> date | None:
+    """A date from the JSON (its ISO text), or None."""
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _money(value: Decimal | str | float | None) -> Decimal | None:
+    """An amount from the JSON (pydantic writes a Decimal as its text), or None."""
+    from decimal import Decimal
+
+    return None if value is None else Decimal(str(value))
+
+
+def status_text(status: ReleaseStatus | Mapping[str, Any]) -> str:
+    """The readable summary of `status`, from the model or from its JSON (`--json`'s document)."""
+    s: Mapping[str, Any] = status if isinstance(status, Mapping) else status.model_dump(mode="json")
+    go_live, original = _date(s["go_live"]), _date(s["original_go_live"])
+    assert go_live is not None and original is not None  # both required by ReleaseStatus
+    rid = s["rid"]
     lines = [
-        f"{s.name} ({s.id}), {s.type} release",
-        f"phase {s.phase}; go-live {long_date(s.go_live)}"
-        + (
-            f" (originally {long_date(s.original_go_live)})"
-            if s.go_live != s.original_go_live
-            else ""
-        ),
-        f"RID {s.rid.version}" + (f", frozen since {s.rid.frozen_on}" if s.rid.frozen else ""),
+        f"{s['name']} ({s['id']}), {s['type']} release",
+        f"phase {s['phase']}; go-live {long_date(go_live)}"
+        + (f" (originally {long_date(original)})" if go_live != original else ""),
+        f"RID {rid['version']}"
+        + (f", frozen since {rid.get('frozen_on')}" if rid["frozen"] else ""),
     ]
-    if s.early_life_ends is not None:
-        past = s.phase in ("POST_LIVE_REVIEW", "CLOSED")
+    early_life_ends = _date(s.get("early_life_ends"))
+    if early_life_ends is not None:
+        past = s["phase"] in ("POST_LIVE_REVIEW", "CLOSED")
         lines.append(
-            f"early-life monitoring {'ended' if past else 'ends'} {long_date(s.early_life_ends)}"
+            f"early-life monitoring {'ended' if past else 'ends'} {long_date(early_life_ends)}"
             + ("" if past else "; the release review begins then")
         )
-    lines += [f"! {w}" for w in s.warnings]
+    lines += [f"! {w}" for w in s.get("warnings", [])]
     rows = [
         [
-            d.key,
-            day_text(d.due),
-            d.status + (" (late)" if d.late and d.status != "lapsed" else ""),
-            day_text(d.met_on),
-            str(d.escalation_level or ""),
-            ",".join(d.who),
+            d["key"],
+            day_text(_date(d["due"])),
+            d["status"] + (" (late)" if d.get("late") and d["status"] != "lapsed" else ""),
+            day_text(_date(d["met_on"])),
+            str(d["escalation_level"] or ""),
+            ",".join(d["who"]),
         ]
-        for d in s.deadlines
+        for d in s["deadlines"]
         # Deadlines that never applied have no date; a cancelled release's keep theirs and show.
-        if d.status != "not_applicable" or d.due is not None
+        if d["status"] != "not_applicable" or d["due"] is not None
     ]
     lines += ["", table(rows, ["deadline", "due", "status", "met on", "level", "who"])]
-    if s.owed:
+    if s["owed"]:
         owed = [
-            [o.role, o.action, day_text(o.due) + (" OVERDUE" if o.overdue else ""), o.command]
-            for o in s.owed
+            [
+                o["role"],
+                o["action"],
+                day_text(_date(o["due"])) + (" OVERDUE" if o.get("overdue") else ""),
+                o.get("command", ""),
+            ]
+            for o in s["owed"]
         ]
         lines += ["", "Owed next:", table(owed, ["role", "action", "due", "command"])]
-    if s.gate and s.phase not in ("LIVE", "POST_LIVE_REVIEW", "CLOSED", "CANCELLED", "APPROVED"):
-        lines += ["", "Before a GO vote:"] + [f"  - {item}" for item in s.gate]
+    if s["gate"] and s["phase"] not in (
+        "LIVE",
+        "POST_LIVE_REVIEW",
+        "CLOSED",
+        "CANCELLED",
+        "APPROVED",
+    ):
+        lines += ["", "Before a GO vote:"] + [f"  - {item}" for item in s["gate"]]
     mods = [
-        [m.id, m.status.value, "system" if m.system else "docs", cut(m.title, 60)]
-        for m in s.modifications
+        [
+            m["id"],
+            m.get("status", "targeted"),
+            "system" if m["system"] else "docs",
+            cut(m["title"], 60),
+        ]
+        for m in s.get("modifications", [])
     ]
     if mods:
         lines += ["", table(mods, ["modification", "status", "impact", "title"])]
-    costs = s.costs
-    if costs.total or costs.quoted_total is not None:
+    costs = s["costs"]
+    total, quoted = _money(costs["total"]), _money(costs.get("quoted_total"))
+    discrepancy = _money(costs.get("discrepancy"))
+    assert total is not None  # required by CostsStatus
+    if total or quoted is not None:
         from rules.costs import format_gbp
 
-        line = f"Costs: computed {format_gbp(costs.total)}"
-        if costs.quoted_total is not None:
-            line += f", quoted {format_gbp(costs.quoted_total)}"
-            if costs.discrepancy:
-                line += f", DISCREPANCY {format_gbp(costs.discrepancy)}"
+        line = f"Costs: computed {format_gbp(total)}"
+        if quoted is not None:
+            line += f", quoted {format_gbp(quoted)}"
+            if discrepancy:
+                line += f", DISCREPANCY {format_gbp(discrepancy)}"
         lines += ["", line]
-    if s.escalations:
-        last = s.escalations[-5:]
-        lines += ["", f"Escalations and reminders: {len(s.escalations)} (latest {len(last)}):"]
+    escalations = s["escalations"]
+    if escalations:
+        last = escalations[-5:]
+        lines += ["", f"Escalations and reminders: {len(escalations)} (latest {len(last)}):"]
         lines += [f"  {message_line(e)}" for e in last]
-    lines += ["", f"Audit trail: {len(s.audit)} entries; latest:"]
-    lines += [f"  {audit_line(a)}" for a in s.audit[-5:]]
+    audit = s.get("audit", [])
+    lines += ["", f"Audit trail: {len(audit)} entries; latest:"]
+    lines += [f"  {audit_line(a)}" for a in audit[-5:]]
     return "\n".join(lines)
 
 
-def message_line(e: MessageRow) -> str:
-    """A reminder or escalation as one line: when, what, for which deadline due when, to whom."""
-    what = e.kind + (f" level {e.level}" if e.level else "")
-    about = f" for {e.deadline}" if e.deadline else ""
-    due = f" (due {e.due.isoformat()})" if e.due else ""
-    return f"{_local(e.at)} {what}{about}{due}: to {', '.join(e.to)} [{e.delivery}]"
+def message_line(e: Mapping[str, Any]) -> str:
+    """A reminder or escalation (a `MessageRow`'s JSON) as one line: when, what, for which
+    deadline due when, to whom."""
+    level, due = e.get("level"), _date(e.get("due"))
+    what = e["kind"] + (f" level {level}" if level else "")
+    about = f" for {e['deadline']}" if e.get("deadline") else ""
+    when = f" (due {due.isoformat()})" if due else ""
+    return f"{_local(e['at'])} {what}{about}{when}: to {', '.join(e['to'])} [{e.get('delivery', 'queued')}]"
 
 
-def audit_line(a: AuditEntry) -> str:
-    """One audit entry as the command was typed; a refused or ignored one says why."""
-    line = f"{_local(a.at)} {a.actor}: {a.command} ({a.outcome})"
-    return line if a.outcome == "accepted" else f"{line}: {a.detail}"
+def audit_line(a: Mapping[str, Any]) -> str:
+    """One audit entry (its JSON) as the command was typed; a refused or ignored one says why."""
+    outcome = a.get("outcome", "accepted")
+    line = f"{_local(a['at'])} {a['actor']}: {a['command']} ({outcome})"
+    return line if outcome == "accepted" else f"{line}: {a.get('detail', '')}"
 
 
 def timeline_rows(status: ReleaseStatus) -> list[Any]:
+    from rules.timetable import timeline
+
     minimums = {d.key: d.due for d in status.deadlines if d.due is not None}
     minimums["go_live"] = status.go_live
     return timeline(

@@ -65,11 +65,11 @@ def connection_from(args: argparse.Namespace, settings: Settings) -> Connection:
 
 def actor_from(args: argparse.Namespace) -> Actor | None:
     """The actor from --as or SEC_RELEASE_ACTOR; a malformed one is a usage error."""
-    from schemas.base import Actor
-
     text = getattr(args, "actor", None) or os.environ.get("SEC_RELEASE_ACTOR")
     if not text:
         return None
+    from schemas.base import Actor  # here: a reading with a token needs no pydantic model
+
     try:
         return Actor.parse(text)
     except Refused as exc:

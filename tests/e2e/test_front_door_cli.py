@@ -24,6 +24,13 @@ PASSWORD = "correct horse battery staple"
 def temporal_modules_imported(cli: Cli, *args: str) -> tuple[int, list[str]]:
     """Run `python -X importtime -m starter ARGS`; its exit code and the temporalio modules
     it imported."""
+    code, _, imported = modules_imported(cli, *args)
+    return code, [m for m in imported if m.startswith("temporalio")]
+
+
+def modules_imported(cli: Cli, *args: str) -> tuple[int, str, list[str]]:
+    """Run `python -X importtime -m starter ARGS`; its exit code, its output and every module
+    it imported."""
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "starter", *args],
         env=cli.env,
@@ -38,7 +45,7 @@ def temporal_modules_imported(cli: Cli, *args: str) -> tuple[int, list[str]]:
         for line in proc.stderr.splitlines()
         if line.startswith("import time:")
     ]
-    return proc.returncode, [m for m in imported if m.startswith("temporalio")]
+    return proc.returncode, proc.stdout, imported
 
 
 def test_readings_and_commands_over_http_import_no_temporal_sdk(cli: Cli) -> None:
@@ -61,6 +68,40 @@ def test_readings_and_commands_over_http_import_no_temporal_sdk(cli: Cli) -> Non
         ("SECAS:Kemp", "release create"),
         ("PANEL:Chair", "rid baseline"),
     ]
+
+
+# What `status ID` with a token must not load (bench/README.md, `cli_latency`): the SDK, the
+# store, the front door's own code, the models (it prints the JSON it gets) and the settings.
+NOT_FOR_A_READING = (
+    "temporalio",
+    "sqlalchemy",
+    "fastapi",
+    "pydantic",
+    "pydantic_settings",
+    "settings",
+    "httpx",
+    "holidays",
+    "schemas.status",
+)
+
+
+def test_status_with_a_token_prints_the_models_text_without_importing_them(cli: Cli) -> None:
+    from schemas.status import ReleaseStatus
+    from starter.render import status_text
+
+    rid = ad_hoc_day(440)
+    cli.ok("release", "create", rid, "--ad-hoc", "--type", "system", actor="SECAS:Kemp")
+    cli.ok("rid", "baseline", rid, actor="PANEL:Chair")
+    tokens = json.loads((Path(cli.env["SEC_RELEASE_DATA_DIR"]) / "dev-tokens.json").read_text())
+    reader = Cli(env={**cli.env, "SEC_RELEASE_TOKEN": tokens["SECAS:Kemp"]})
+    code, text, modules = modules_imported(reader, "status", rid)
+    assert code == 0
+    heavy = [m for m in modules if m in NOT_FOR_A_READING or m.split(".")[0] in NOT_FOR_A_READING]
+    assert heavy == []
+    # The same text the renderer prints from the validated model of the --json document.
+    document = reader.ok("status", rid)
+    assert text.rstrip("\n") == status_text(ReleaseStatus.model_validate(document))
+    assert f"({rid})" in text and "rid baseline" in text
 
 
 @pytest.fixture

@@ -188,6 +188,54 @@ def test_offline_commands_import_no_temporal_sqlalchemy_or_pydantic() -> None:
     assert done.stdout.splitlines() == ["2020-05-11 (Monday)", "[]"]
 
 
+# What an offline command must never load (bench/README.md, `cli_latency`): each of these costs
+# tens of milliseconds of a command that should take little more than the interpreter's start.
+NOT_OFFLINE = (
+    "temporalio",
+    "pydantic",
+    "pydantic_settings",
+    "settings",
+    "httpx",
+    "holidays",
+    "sqlalchemy",
+    "fastapi",
+    "asyncio",
+    "dataclasses",
+)
+
+
+def imported_by(*args: str) -> tuple[str, list[str]]:
+    """Run `python -X importtime -m starter ARGS`: its output, and every module it imported."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "starter", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    modules = [
+        line.rsplit("|", 1)[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    ]
+    return done.stdout, modules
+
+
+@pytest.mark.parametrize(
+    ("args", "printed"),
+    [
+        (["working-days", "--from", "2019-12-20", "--add", "10"], "2020-01-08 (Wednesday)"),
+        (["calendar", "2027"], "2027-06"),
+        (["deadlines", "--go-live", "2027-06-24", "--type", "system"], "scope_system"),
+        (["working-days", "--from", "2000-01-03", "--add", "-5000", "--json"], '"date"'),
+    ],
+)
+def test_an_offline_command_imports_nothing_it_does_not_use(args: list[str], printed: str) -> None:
+    out, modules = imported_by(*args)
+    assert printed in out
+    assert "starter.offline" in modules  # the probe sees the command's own imports
+    assert [m for m in modules if m.split(".")[0] in NOT_OFFLINE] == []
+
+
 def test_the_console_script_runs() -> None:
     done = subprocess.run(
         [
