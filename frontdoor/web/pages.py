@@ -826,7 +826,9 @@ def install(app: FastAPI) -> None:
         return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
 
     from frontdoor.web.documents import router as documents_router
+    from frontdoor.web.users import router as users_router
 
     app.add_exception_handler(SignInNeeded, sign_in_first)
     app.include_router(router)
     app.include_router(documents_router)
+    app.include_router(users_router)
