@@ -40,6 +40,7 @@ from frontdoor.oidc import (
 )
 from frontdoor.session_routes import LOCAL_HOSTS, SESSION_TTL
 from frontdoor.web import views
+from frontdoor.web.assets import LIVE_SCRIPT, PAGE_HEADERS, STYLESHEET
 from frontdoor.web.forms import (
     CONFIRM_FIELD,
     FormProblem,
@@ -69,21 +70,10 @@ from starter.client import ReleaseClient
 from starter.read_cmds import PHASES
 
 SIGNIN_COOKIE = "sec_release_signin"
-STYLESHEET = "/assets/web.css"
 # At most this many releases are read at once for the portfolio (each is a workflow query).
 PORTFOLIO_READS = 8
 # The Panel's freezes (for the year's calendar) are read for at most this long.
 PANEL_READ_SECONDS = 10.0
-# The pages load nothing from elsewhere and run no script: the policy says so to the browser.
-PAGE_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 
 router = APIRouter(include_in_schema=False)
 
@@ -112,6 +102,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["stylesheet"] = STYLESHEET
+    env.globals["live_script"] = LIVE_SCRIPT
     return env
 
 
@@ -799,23 +790,6 @@ async def revoke_token(request: Request, token_id: str) -> Response:
     return RedirectResponse("/account", status_code=303)
 
 
-# -- the stylesheet -------------------------------------------------------------------------------
-
-
-@cache
-def _stylesheet() -> bytes:
-    return (Path(str(resources.files("templates"))) / "web" / "web.css").read_bytes()
-
-
-@router.get(STYLESHEET)
-async def stylesheet() -> Response:
-    return Response(
-        _stylesheet(),
-        media_type="text/css; charset=utf-8",
-        headers={"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"},
-    )
-
-
 def install(app: FastAPI) -> None:
     """Serve the pages on `app`; a page without a session redirects to the sign-in page."""
 
@@ -825,6 +799,7 @@ def install(app: FastAPI) -> None:
             target = "/"
         return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
 
+    from frontdoor.web.assets import router as assets_router
     from frontdoor.web.documents import router as documents_router
     from frontdoor.web.users import router as users_router
 
@@ -832,3 +807,4 @@ def install(app: FastAPI) -> None:
     app.include_router(router)
     app.include_router(documents_router)
     app.include_router(users_router)
+    app.include_router(assets_router)
