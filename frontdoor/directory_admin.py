@@ -54,7 +54,7 @@ async def last_sign_ins(directory: Directory) -> dict[str, datetime]:
                 WebSessionRow.login
             )
         )
-        return {str(login): at for login, at in rows.tuples()}
+        return {str(login): at for login, at in rows}
 
 
 async def revoke_presented_token(directory: Directory, token: str) -> TokenInfo | None:
