@@ -64,7 +64,7 @@ async def test_a_user_added_is_listed_with_its_role_and_organisation(directory: 
             "supplier",
             "PARTY",
             {},
-            "A PARTY needs the name of its SEC Party as its organisation (--org).",
+            "A PARTY needs the name of its SEC Party as its organisation",
         ),
         ("alice", "PANEL", {"email": "not-an-address"}, "is not an email address"),
         ("alice", "PANEL", {"name": "Ann\u202eevil"}, "bidirectional override"),
