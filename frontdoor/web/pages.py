@@ -40,7 +40,7 @@ from frontdoor.oidc import (
 )
 from frontdoor.session_routes import LOCAL_HOSTS, SESSION_TTL
 from frontdoor.web import views
-from frontdoor.web.assets import LIVE_SCRIPT, PAGE_HEADERS, STYLESHEET
+from frontdoor.web.assets import LIVE_SCRIPT
 from frontdoor.web.forms import (
     CONFIRM_FIELD,
     FormProblem,
@@ -70,10 +70,22 @@ from starter.client import ReleaseClient
 from starter.read_cmds import PHASES
 
 SIGNIN_COOKIE = "sec_release_signin"
+STYLESHEET = "/assets/web.css"
 # At most this many releases are read at once for the portfolio (each is a workflow query).
 PORTFOLIO_READS = 8
 # The Panel's freezes (for the year's calendar) are read for at most this long.
 PANEL_READ_SECONDS = 10.0
+# The pages load nothing from elsewhere and run no script: the policy says so to the browser.
+PAGE_HEADERS = {
+    # ... but the site's own live refresh (`frontdoor.web.assets`), which reads this site only.
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
 
 router = APIRouter(include_in_schema=False)
 
@@ -788,6 +800,23 @@ async def revoke_token(request: Request, token_id: str) -> Response:
         return _not_found(session, "You have no token with that id.")
     await session.directory.revoke_token(token_id)
     return RedirectResponse("/account", status_code=303)
+
+
+# -- the stylesheet -------------------------------------------------------------------------------
+
+
+@cache
+def _stylesheet() -> bytes:
+    return (Path(str(resources.files("templates"))) / "web" / "web.css").read_bytes()
+
+
+@router.get(STYLESHEET)
+async def stylesheet() -> Response:
+    return Response(
+        _stylesheet(),
+        media_type="text/css; charset=utf-8",
+        headers={"Cache-Control": "max-age=300", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -155,9 +155,7 @@ def test_the_portfolio_shows_a_new_release_without_a_reload(page: Any, web: Web)
     assert page.evaluate("document.activeElement.id") != "live-status"
 
 
-def test_no_refresh_while_typing_and_none_animated_for_reduced_motion(
-    page: Any, web: Web
-) -> None:
+def test_no_refresh_while_typing_and_none_animated_for_reduced_motion(page: Any, web: Web) -> None:
     release = ad_hoc_day(490)
     page.emulate_media(reduced_motion="reduce")
     page.clock.install()
