@@ -9,10 +9,12 @@ files.
 from __future__ import annotations
 
 import os
+from datetime import time
+from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TASK_QUEUE = "sec-release"
@@ -34,6 +36,13 @@ def default_data_dir() -> Path:
 
 def _env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
+
+
+class NoticeDelivery(StrEnum):
+    """How reminders and escalations reach people (decisions and letters always go at once)."""
+
+    IMMEDIATE = "immediate"  # each one mailed when the release sends it
+    DIGEST = "digest"  # kept for one morning message per recipient (`workflows.digest`)
 
 
 class Settings(BaseSettings):
@@ -84,6 +93,13 @@ class Settings(BaseSettings):
         5, ge=1, validation_alias=_env("SEC_RELEASE_ESCALATION_STEP_WORKING_DAYS")
     )
     escalation_top: int = Field(3, ge=1, validation_alias=_env("SEC_RELEASE_ESCALATION_TOP"))
+    # Reminders and escalations: mailed at once, or gathered into one message per recipient
+    # each morning at SEC_RELEASE_DIGEST_TIME, London time on the business clock (a choice of
+    # the deployment: decisions, approvals, waivers and other letters always go at once).
+    notice_delivery: NoticeDelivery = Field(
+        NoticeDelivery.IMMEDIATE, validation_alias=_env("SEC_RELEASE_NOTICE_DELIVERY")
+    )
+    digest_time: time = Field(time(7, 0), validation_alias=_env("SEC_RELEASE_DIGEST_TIME"))
     # A release continues as new past this many history events (or when Temporal suggests it).
     max_history_events: int = Field(1800, validation_alias=_env("SEC_RELEASE_MAX_HISTORY_EVENTS"))
     # Single sign-on and bearer JWTs through an OpenID Connect provider (ACCESS.md,
@@ -103,6 +119,40 @@ class Settings(BaseSettings):
     trusted_keys_setting: str | None = Field(
         None, validation_alias=_env("SEC_RELEASE_TRUSTED_KEYS")
     )
+
+    @field_validator("notice_delivery", mode="before")
+    @classmethod
+    def _delivery_in_words(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() not in {
+            m.value for m in NoticeDelivery
+        }:
+            raise ValueError(
+                f"SEC_RELEASE_NOTICE_DELIVERY is {value[:40]!r}; it must be 'immediate' (each "
+                "reminder and escalation mailed at once) or 'digest' (one message per recipient "
+                "each morning)"
+            )
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("digest_time", mode="before")
+    @classmethod
+    def _digest_time_in_words(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            hours, sep, minutes = text.partition(":")
+            if (
+                sep
+                and hours.isdigit()
+                and minutes.isdigit()
+                and len(minutes) == 2
+                and int(hours) < 24
+                and int(minutes) < 60
+            ):
+                return time(int(hours), int(minutes))
+            raise ValueError(
+                f"SEC_RELEASE_DIGEST_TIME is {text[:40]!r}; it must be a London time of day as "
+                "HH:MM, like 07:00"
+            )
+        return value
 
     @cached_property
     def keys_dir(self) -> Path:

@@ -16,6 +16,7 @@ from activities.records import RecordActivities, ReleaseRegister
 from activities.temporal_reads import Reconciliation, TemporalReads
 from schemas.seal import TrustedKey
 from workflows.appeal import AppealWindowWorkflow
+from workflows.digest import DigestWorkflow
 from workflows.panel import PanelWorkflow
 from workflows.release import ReleaseWorkflow
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from activities.mail import SmtpTarget
     from settings import Settings
 
-WORKFLOWS: Sequence[type] = (ReleaseWorkflow, AppealWindowWorkflow, PanelWorkflow)
+WORKFLOWS: Sequence[type] = (ReleaseWorkflow, AppealWindowWorkflow, PanelWorkflow, DigestWorkflow)
 
 # The pure rules and the message models are deterministic; load them once, outside the sandbox.
 PASSTHROUGH = (
@@ -57,6 +58,7 @@ def activities_for(
     reconciliation = Reconciliation(client, register)
     return [
         notices.send_notice,
+        notices.send_digests,
         records.record_release,
         reads.read_panel_freezes,
         reads.describe_release,
@@ -99,6 +101,7 @@ async def production_adapters(
     from activities.mail import SmtpTarget as Target
     from activities.register import SqlRegister
     from activities.store import open_engine, session_factory, upgrade_store
+    from settings import NoticeDelivery
 
     engine = open_engine(settings.database_url)
     try:
@@ -109,6 +112,7 @@ async def production_adapters(
             smtp=smtp or Target.from_settings(settings),
             mail_from=settings.mail_from,
             contacts_file=settings.contacts_file,
+            digest=settings.notice_delivery is NoticeDelivery.DIGEST,
         )
         yield sender, SqlRegister(sessions)
     finally:

@@ -60,8 +60,10 @@ from activities.contacts import (
 from activities.store import Clock, OutboxRow, OutboxStatus, utc_now
 from rules.clock import LONDON
 from rules.deadlines import WHAT, DeadlineKey
+from rules.digest import waits_for_digest
 from rules.escalation import PANEL_CHAIR
 from rules.release_calendar import long_date
+from schemas.digest import DigestReceipt, DigestRequest
 from schemas.vocabulary import ROLE_NAMES, Role
 from schemas.workflow_io import NoticeReceipt, NoticeRequest
 
@@ -121,7 +123,7 @@ def _role_words(role: str) -> str:
         return role
 
 
-def _deadline_words(key: str | None) -> tuple[str, str]:
+def deadline_words(key: str | None) -> tuple[str, str]:
     """What a deadline asks and of whom, in words (`approval_notice:MOD` -> its base key)."""
     if not key:
         return "", ""
@@ -162,7 +164,7 @@ def render_notice(
         skipped: roles with an entry in the contacts file that is not a usable address.
     """
     notice = request.notice
-    what, owners = _deadline_words(notice.deadline)
+    what, owners = deadline_words(notice.deadline)
     mod = _MOD_IN_KEY.search(notice.key)
     context = {
         "release_id": request.release_id,
@@ -188,6 +190,12 @@ def render_notice(
     text = env.select_template([f"{notice.kind}.txt.j2", "generic.txt.j2"]).render(context)
     html = env.select_template([f"{notice.kind}.html.j2", "generic.html.j2"]).render(context)
     return RenderedMail(subject=one_line(notice.subject, _SUBJECT_CHARS), text=text, html=html)
+
+
+def _digest_item(request: NoticeRequest) -> dict[str, object]:
+    from activities.digest import digest_line
+
+    return digest_line(request).model_dump(mode="json")
 
 
 def message_id_for(key: str) -> str:
@@ -343,6 +351,8 @@ class OutboxSender:
         contacts_file: the contacts directory, read at each new notice (so `contacts set`
             applies to the next notice without restarting the worker).
         deliver_within: seconds one delivery attempt may take in all before it gives up.
+        digest: keep reminders and escalations for the morning digest (status `digest`)
+            instead of mailing them; `send_digests` mails them (`activities.digest`).
     """
 
     def __init__(
@@ -354,8 +364,10 @@ class OutboxSender:
         contacts_file: Path,
         clock: Clock = utc_now,
         deliver_within: float = DELIVER_WITHIN_SECONDS,
+        digest: bool = False,
     ) -> None:
         self._sessions = sessions
+        self._digest = digest
         self._deliver_within = deliver_within
         self._smtp = smtp
         self._mail_from = mail_from
@@ -372,10 +384,21 @@ class OutboxSender:
         row = await self.enqueue(request)
         if row.status == OutboxStatus.FAILED:
             raise MailUndeliverable(row.key, row.last_error or "no error was recorded")
+        if row.status == OutboxStatus.DIGEST:  # kept: its recipients' morning digest mails it
+            return NoticeReceipt(key=row.key, recipients=list(row.recipients))
         if row.status != OutboxStatus.SENT:
             refused = await self.deliver(row)
             row = await self.mark_sent(row.key, refused)
         return NoticeReceipt(key=row.key, recipients=list(row.recipients), delivered_at=row.sent_at)
+
+    async def send_digests(self, request: DigestRequest) -> DigestReceipt:
+        """Mail each recipient's digest for one morning, once (see `activities.digest`)."""
+        from activities.digest import send_digests
+
+        return await send_digests(self, self._sessions, request)
+
+    def now(self) -> datetime:
+        return self._clock()
 
     # The three steps are public so that tests can stop a "worker" between any two of them.
 
@@ -521,7 +544,8 @@ class OutboxSender:
         Two attempts racing on one key: the unique key lets one insert win; the other reads it.
         """
         notice = request.notice
-        status = OutboxStatus.QUEUED
+        waits = waits_for_digest(notice.kind)
+        status = OutboxStatus.DIGEST if self._digest and waits else OutboxStatus.QUEUED
         if error:
             status = OutboxStatus.FAILED if final else OutboxStatus.FAILED_RETRYING
         fields: dict[str, object] = {
@@ -533,6 +557,7 @@ class OutboxSender:
             "html_body": rendered.html if rendered else "",
             "status": status.value,
             "last_error": error[:_ERROR_CHARS] if error else None,
+            "item": _digest_item(request) if waits else None,
         }
         existing = await self._find(notice.key)
         if existing is not None:

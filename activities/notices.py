@@ -9,6 +9,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities.mail import MailUndeliverable
+from schemas.digest import DigestReceipt, DigestRequest
 from schemas.workflow_io import NoticeReceipt, NoticeRequest
 
 UNDELIVERABLE = "Undeliverable"
@@ -23,6 +24,10 @@ class NoticeSender(Protocol):
     """
 
     async def send(self, request: NoticeRequest) -> NoticeReceipt: ...
+
+    async def send_digests(self, request: DigestRequest) -> DigestReceipt:
+        """Mail each recipient's morning digest of kept reminders and escalations, once."""
+        ...
 
 
 class NoticeActivities:
@@ -52,6 +57,14 @@ class NoticeActivities:
         finally:
             beating.cancel()
 
+    @activity.defn(name="send_digests")
+    async def send_digests(self, request: DigestRequest) -> DigestReceipt:
+        beating = asyncio.create_task(self._heartbeat())
+        try:
+            return await self._sender.send_digests(request)
+        finally:
+            beating.cancel()
+
     async def _heartbeat(self) -> None:
         while True:
             activity.heartbeat()
@@ -70,3 +83,7 @@ class RecordingSender:
             self._keys.add(request.notice.key)
             self.sent.append(request)
         return NoticeReceipt(key=request.notice.key, recipients=list(request.notice.to))
+
+    async def send_digests(self, request: DigestRequest) -> DigestReceipt:
+        """Nothing is kept for a digest here: every notice was recorded as sent."""
+        return DigestReceipt(morning=request.morning)

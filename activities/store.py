@@ -91,13 +91,19 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED_RETRYING = "failed-retrying"
     FAILED = "failed"
+    # A reminder or escalation kept for the morning digest (SEC_RELEASE_NOTICE_DELIVERY=digest):
+    # it becomes `sent` when every recipient's digest carrying it was sent.
+    DIGEST = "digest"
 
 
 class OutboxRow(Base):
     """One message a release asked to send, recorded before it is sent (one row per key)."""
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_release_id", "release_id"),)
+    __table_args__ = (
+        Index("ix_outbox_release_id", "release_id"),
+        Index("ix_outbox_status", "status"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     # Notice.key: release / deadline or notice / cycle / level (or decision number).
@@ -119,6 +125,23 @@ class OutboxRow(Base):
     at: Mapped[datetime]  # the business time the release asked for it
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # A reminder's or escalation's line in a morning digest (`rules.digest.DigestLine` as JSON).
+    item: Mapped[dict[str, Any] | None]
+
+
+class DigestItemRow(Base):
+    """One item carried to one recipient by one digest: never two digests per (item, person)."""
+
+    __tablename__ = "digest_items"
+    __table_args__ = (
+        UniqueConstraint("item_key", "recipient"),
+        Index("ix_digest_items_digest_key", "digest_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    digest_key: Mapped[str] = mapped_column(String(400))  # the digest's outbox key
+    item_key: Mapped[str] = mapped_column(String(400))  # the reminder's or escalation's key
+    recipient: Mapped[str] = mapped_column(String(320))
 
 
 class AuditColumns:

@@ -42,6 +42,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
 
 _UNDELIVERED = ("failed", "failed-retrying")
 _ERROR_SHOWN = {"failed": 200, "failed-retrying": 60}
+# A reminder or escalation kept for the recipients' morning digest (SEC_RELEASE_NOTICE_DELIVERY).
+_STATUS_SHOWN = {"digest": "for digest"}
 
 
 async def _outbox_rows(settings: Settings) -> list[dict[str, Any]]:
@@ -123,7 +125,7 @@ def outbox_text(data: list[dict[str, Any]]) -> str:
         [
             m["at"][:16].replace("T", " "),
             m.get("release") or "-",
-            m["status"],
+            _STATUS_SHOWN.get(m["status"], m["status"]),
             recipients_shown(m["to"], m["defaulted"]),
             m["subject"],
         ]
@@ -148,6 +150,13 @@ def outbox_text(data: list[dict[str, Any]]) -> str:
         shown += (
             f"\n\n* sent to a default address: no contact is set for {', '.join(defaulted)} "
             "(contacts set ROLE EMAIL)."
+        )
+    kept = sum(1 for m in data if m["status"] == "digest")
+    if kept:
+        shown += (
+            f"\n\n{kept} reminder{'s and escalations are' if kept != 1 else ' or escalation is'} "
+            "queued for the morning digest (status for digest): each recipient gets one message "
+            "listing theirs at SEC_RELEASE_DIGEST_TIME, London time."
         )
     failed = sum(1 for m in data if m["status"] == "failed")
     if failed:

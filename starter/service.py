@@ -213,6 +213,7 @@ async def _serve(
     )
     client = await connect(connection)
     await _register_search_attributes(client, out)
+    from settings import NoticeDelivery
     from starter.keys import Signer, signing_key, trusted_keys
 
     async with production_adapters(settings) as (sender, register):
@@ -234,6 +235,10 @@ async def _serve(
             contextlib.AsyncExitStack() as http,
         ):
             await deployment.panel()
+            if settings.notice_delivery is NoticeDelivery.DIGEST:
+                from starter.digest import ensure_digest
+
+                await ensure_digest(client, settings.task_queue, settings.digest_time)
             if http_port is not None:
                 from frontdoor.serve import app_for, front_door
 

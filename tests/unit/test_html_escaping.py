@@ -73,6 +73,35 @@ def test_every_mail_kind_shows_a_typed_script_as_text() -> None:
         assert "&lt;script&gt;" in mail.html, kind
 
 
+def test_a_morning_digest_shows_a_typed_script_as_text() -> None:
+    from activities.digest import digest_line, render_digest
+
+    cutoff = london(date(2020, 6, 9), 7)
+    lines = []
+    for kind in ("reminder", "escalation"):
+        notice = Notice(
+            key=f"2020-06/{kind}/{SCRIPT}",
+            kind=kind,
+            at=london(date(2020, 6, 8), 9),
+            subject=f"{SCRIPT} subject",
+            to=["SECAS"],
+            deadline="scope_system",
+            level=2 if kind == "escalation" else None,
+            due=date(2019, 6, 25),
+        )
+        request = NoticeRequest(
+            release_id=f"2020-06{SCRIPT}",
+            release_name=SCRIPT,
+            go_live=date(2020, 6, 25),
+            notice=notice,
+        )
+        lines.append(digest_line(request))
+    mail = render_digest(f"digest/2020-06-09/{SCRIPT}", SCRIPT, cutoff, lines)
+    assert SCRIPT not in mail.html
+    assert "&lt;script&gt;" in mail.html
+    assert SCRIPT in mail.text  # the plain text keeps what was typed
+
+
 def test_no_html_template_escapes_this_test() -> None:
     """A new HTML template must be added to the tests above (and so be proven to escape)."""
     # The web pages are proven by `test_the_web_pages_escape_what_people_typed`, by folder.
@@ -88,6 +117,7 @@ def test_no_html_template_escapes_this_test() -> None:
         "mail/_layout.html.j2",
         "mail/appeal.html.j2",
         "mail/decision.html.j2",
+        "mail/digest.html.j2",
         "mail/escalation.html.j2",
         "mail/generic.html.j2",
         "mail/notice.html.j2",
