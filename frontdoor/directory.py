@@ -237,7 +237,7 @@ class Directory:
         if email and not _EMAIL.match(email):
             raise Refused(f"{email!r} is not an email address.")
         if access_role is AccessRole.PARTY and not org.strip():
-            raise Refused("A PARTY needs the name of its SEC Party; give it with --org.")
+            raise Refused("A PARTY needs the name of its SEC Party as its organisation (--org).")
         if kind == "service" and password is not None:
             raise Refused("A service account has no password; it signs in with an API token.")
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Generator
 
 import uvicorn
@@ -63,6 +64,7 @@ async def front_door(
     config = uvicorn.Config(
         app, host=host, port=port, log_level=log_level, lifespan="off", server_header=False
     )
+    _write_directory_changes()
     server = _Server(config)
     task = asyncio.create_task(server.serve())
     deadline = asyncio.get_running_loop().time() + START_TIMEOUT_SECONDS
@@ -81,6 +83,18 @@ async def front_door(
     finally:
         server.should_exit = True
         await task
+
+
+def _write_directory_changes() -> None:
+    """The audit lines of changes to the directory go to standard error, whatever the level of
+    the server's own log (`frontdoor.directory_admin`)."""
+    from frontdoor.directory_admin import changes
+
+    changes.setLevel(logging.INFO)
+    if not changes.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s"))
+        changes.addHandler(handler)
 
 
 def _bound_port(server: uvicorn.Server, port: int) -> int:

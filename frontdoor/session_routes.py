@@ -17,7 +17,8 @@ from fastapi.responses import JSONResponse
 
 from frontdoor.auth import SESSION_COOKIE, DirectoryAuthenticator, check_csrf
 from frontdoor.auth_api import CurrentPrincipal, Unauthenticated
-from frontdoor.directory import Directory, TooManyFailures
+from frontdoor.directory import TOKEN_PREFIX, Directory, TooManyFailures
+from frontdoor.directory_admin import record_change, revoke_presented_token
 from frontdoor.errors import BadRequest, error
 from frontdoor.models import Answer, ErrorAnswer
 from schemas.principal import Principal
@@ -31,6 +32,13 @@ class SignedIn(Answer):
 
 class SignedOut(Answer):
     signed_out: str
+
+
+class RevokedToken(Answer):
+    """The API token the request presented, now revoked: it no longer works."""
+
+    revoked: str
+    login: str
 
 
 class NewApiToken(Answer):
@@ -190,3 +198,33 @@ async def new_api_token(request: Request) -> JSONResponse:
         id=minted.id, token=minted.token, login=principal.login, expires=minted.expires
     )
     return JSONResponse(answer.model_dump(mode="json"), status_code=201)
+
+
+@router.delete(
+    "/api/tokens/current",
+    summary="Revoke the API token this request presents (what `sec-release logout` does)",
+    description=(
+        "Send the token as `Authorization: Bearer sr_...`; it stops working at once. A web "
+        "session signs out with `POST /logout`; an OIDC bearer token expires on its own."
+    ),
+    response_model=RevokedToken,
+    responses=_errors(400, 401, 404),
+)
+async def revoke_current_token(request: Request, principal: CurrentPrincipal) -> JSONResponse:
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    token = credentials.strip()
+    if scheme.lower() != "bearer" or not token.startswith(TOKEN_PREFIX):
+        raise BadRequest(
+            "This revokes the API token the request presents as `Authorization: Bearer "
+            "sr_...`; a web session signs out with POST /logout, and an OIDC token expires on "
+            "its own."
+        )
+    directory = await _directory(request)
+    revoked = await revoke_presented_token(directory, token) if directory is not None else None
+    if revoked is None:
+        return error(404, "This front door did not issue the token presented.")
+    record_change(
+        f"{principal.login} ({principal.role.value}, API)", f"revoked their own token {revoked.id}"
+    )
+    answer = RevokedToken(revoked=revoked.id, login=principal.login)
+    return JSONResponse(answer.model_dump(mode="json"))

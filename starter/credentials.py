@@ -51,6 +51,11 @@ def saved_token(url: str) -> str | None:
     return token if isinstance(token, str) and token else None
 
 
+def saved_entry(url: str) -> dict[str, Any] | None:
+    """The entry kept for the front door at `url` (its `token`, `id`, ...), if any."""
+    return _read(credentials_path()).get(_key(url))
+
+
 def save(url: str, entry: dict[str, Any]) -> Path:
     """Keep `entry` (its `token` among its fields) for `url`; where it is kept."""
     path = credentials_path()

@@ -1,4 +1,4 @@
-"""The directory commands: `users add|list|disable` and `tokens new|list|revoke` (ACCESS.md).
+"""The directory commands: `users add|list|disable|enable` and `tokens new|list|revoke` (ACCESS.md).
 
 Operators run them where the store is: they touch only the SQL store (`--data-dir`, or
 `DATABASE_URL`), never a Temporal server. Adding a user or a token brings an empty or older
@@ -65,6 +65,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     p.add_argument("login", metavar="LOGIN")
     p.set_defaults(handler=users_disable_cmd)
+    p = inner.add_parser(
+        "enable", parents=[common], help="enable a disabled login again (its live tokens work)"
+    )
+    p.add_argument("login", metavar="LOGIN")
+    p.set_defaults(handler=users_enable_cmd)
 
     tokens = sub.add_parser("tokens", help="API tokens (Authorization: Bearer TOKEN)")
     inner = tokens.add_subparsers(dest="tokens_command", metavar="ACTION", parser_class=Parser)
@@ -238,6 +243,22 @@ def users_disable_cmd(args: argparse.Namespace, out: Output) -> int:
     out.emit(
         _entry_json(entry),
         f"Disabled {entry.principal}: its tokens and web sessions no longer work.",
+    )
+    return 0
+
+
+def users_enable_cmd(args: argparse.Namespace, out: Output) -> int:
+    from frontdoor.directory_admin import enable
+
+    async def op(directory: Directory | None) -> DirectoryEntry:
+        if directory is None:
+            raise _no_store(args.login)
+        return await enable(directory, args.login)
+
+    entry = _run(args, op, prepare=False)
+    out.emit(
+        _entry_json(entry),
+        f"Enabled {entry.principal}: its tokens that are not revoked or expired work again.",
     )
     return 0
 

@@ -2,7 +2,9 @@
 
 `login` asks for a login and a password (or reads the password from standard input with
 `--password-stdin`), and asks the front door for an API token (`POST /api/tokens`); the token is
-saved 0600 for that front door's URL, and every later command sent there uses it.
+saved 0600 for that front door's URL, and every later command sent there uses it. `logout`
+revokes it on the server (`DELETE /api/tokens/current`) and forgets it; when the front door does
+not answer, the token is still forgotten and the user is told it was not revoked (exit 1).
 """
 
 from __future__ import annotations
@@ -35,7 +37,11 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         help="the token expires after DAYS (default 90)",
     )
     p.set_defaults(handler=login_cmd)
-    p = sub.add_parser("logout", parents=[common], help="forget the token kept for a front door")
+    p = sub.add_parser(
+        "logout",
+        parents=[common],
+        help="revoke the token kept for a front door on the server, and forget it",
+    )
     p.set_defaults(handler=logout_cmd)
 
 
@@ -86,16 +92,47 @@ def login_cmd(args: argparse.Namespace, out: Output) -> int:
 
 
 def logout_cmd(args: argparse.Namespace, out: Output) -> int:
-    from starter.credentials import credentials_path, forget
+    from starter.credentials import credentials_path, forget, saved_entry
 
     url = _url(args)
-    entry = forget(url)
-    data = {"url": url, "forgotten": entry is not None}
-    text = (
-        f"Forgot the token for {url} (token {entry.get('id')}; `sec-release tokens revoke` "
-        "revokes it on the server)."
-        if entry is not None
-        else f"No token was kept for {url} in {credentials_path()}."
+    entry = saved_entry(url)
+    if entry is None:
+        out.emit(
+            {"url": url, "forgotten": False, "revoked": False},
+            f"No token was kept for {url} in {credentials_path()}.",
+        )
+        return 0
+    problem = _revoke_on_server(url, str(entry.get("token") or ""))
+    forget(url)  # whatever the server said: the local credential goes
+    token_id = entry.get("id")
+    data: dict[str, Any] = {"url": url, "forgotten": True, "revoked": problem is None}
+    if problem is None:
+        out.emit(data, f"Signed out of {url}: token {token_id} is revoked and forgotten.")
+        return 0
+    sentence = (
+        f"Forgot the token for {url}, but token {token_id} could not be revoked on the server "
+        f"({problem}); it works until it expires unless revoked: `sec-release tokens revoke "
+        f"{token_id}` where the store is, or SECAS on the Users page."
     )
-    out.emit(data, text)
-    return 0
+    out.note(f"sec-release: {sentence}")
+    out.emit({**data, "error": sentence}, f"Forgot the token for {url} (not revoked).")
+    return 1
+
+
+def _revoke_on_server(url: str, token: str) -> str | None:
+    """Revoke the kept token at the front door that issued it: None when it is revoked (or no
+    longer worked anyway), else why it could not be."""
+    from starter.errors import Refused, Unavailable, UsageError
+    from starter.http_client import FrontDoor, Unauthorized
+
+    if not token:
+        return "no token was kept with the entry"
+    try:
+        FrontDoor(url, token).request("DELETE", "/api/tokens/current")
+    except Unauthorized:
+        return None  # already revoked, expired or its owner disabled: it works nowhere
+    except Unavailable:
+        return "the front door did not answer"
+    except (Refused, UsageError) as exc:
+        return str(exc).rstrip(".")
+    return None

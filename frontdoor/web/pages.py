@@ -40,6 +40,7 @@ from frontdoor.oidc import (
 )
 from frontdoor.session_routes import LOCAL_HOSTS, SESSION_TTL
 from frontdoor.web import views
+from frontdoor.web.assets import LIVE_SCRIPT
 from frontdoor.web.forms import (
     CONFIRM_FIELD,
     FormProblem,
@@ -76,9 +77,10 @@ PORTFOLIO_READS = 8
 PANEL_READ_SECONDS = 10.0
 # The pages load nothing from elsewhere and run no script: the policy says so to the browser.
 PAGE_HEADERS = {
+    # ... but the site's own live refresh (`frontdoor.web.assets`), which reads this site only.
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
@@ -112,6 +114,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["stylesheet"] = STYLESHEET
+    env.globals["live_script"] = LIVE_SCRIPT
     return env
 
 
@@ -825,8 +828,12 @@ def install(app: FastAPI) -> None:
             target = "/"
         return RedirectResponse(f"/signin?next={quote(target, safe='')}", status_code=303)
 
+    from frontdoor.web.assets import router as assets_router
     from frontdoor.web.documents import router as documents_router
+    from frontdoor.web.users import router as users_router
 
     app.add_exception_handler(SignInNeeded, sign_in_first)
     app.include_router(router)
     app.include_router(documents_router)
+    app.include_router(users_router)
+    app.include_router(assets_router)

@@ -150,9 +150,36 @@ def test_login_keeps_a_token_0600_that_acts_as_its_principal_and_logout_forgets_
     assert ("DCC:Alice", "tad submit") in commands(alice.ok("status", rid)["audit"])
     assert any(row["release"] == rid for row in alice.ok("inbox"))
 
-    assert alice.ok("logout") == {"url": server.url, "forgotten": True}
+    token = saved[server.url]["token"]
+    assert httpx.get(f"{server.url}/api/me", headers=_bearer(token)).status_code == 200
+    assert alice.ok("logout") == {"url": server.url, "forgotten": True, "revoked": True}
     assert json.loads(path.read_text()) == {}
     assert alice.refused("inbox", code=2).startswith("this command needs an actor")
+    # Revoked on the server: the token no longer works anywhere, not only forgotten here.
+    assert httpx.get(f"{server.url}/api/me", headers=_bearer(token)).status_code == 401
+    assert alice.ok("logout") == {"url": server.url, "forgotten": False, "revoked": False}
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_logout_with_the_front_door_down_forgets_the_token_and_says_it_was_not_revoked(
+    signed_in: tuple[Cli, Path],
+) -> None:
+    alice, config = signed_in
+    url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    path = config / "sec-release" / "credentials.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({url: {"token": "sr_" + "x" * 43, "id": "tk_0123456789ab"}}))
+    run = alice.run("logout", "--url", url, "--json")
+    assert run.exited(1), run.describe()
+    assert run.data["forgotten"] is True
+    assert run.data["revoked"] is False
+    assert "token tk_0123456789ab could not be revoked on the server" in run.data["error"]
+    assert "the front door did not answer" in run.data["error"]
+    assert "sec-release tokens revoke tk_0123456789ab" in run.err
+    assert json.loads(path.read_text()) == {}
 
 
 def test_a_wrong_password_is_refused_and_nothing_is_kept(signed_in: tuple[Cli, Path]) -> None:

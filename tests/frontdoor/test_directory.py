@@ -60,7 +60,12 @@ async def test_a_user_added_is_listed_with_its_role_and_organisation(directory: 
         ("a" * 41, "PANEL", {}, "is not a valid login"),
         ("bob smith", "PANEL", {}, "is not a valid login"),
         ("alice", "CHAIR", {}, "'CHAIR' is not a role; the roles are SECAS, PANEL, PANEL_CHAIR"),
-        ("supplier", "PARTY", {}, "A PARTY needs the name of its SEC Party; give it with --org."),
+        (
+            "supplier",
+            "PARTY",
+            {},
+            "A PARTY needs the name of its SEC Party as its organisation",
+        ),
         ("alice", "PANEL", {"email": "not-an-address"}, "is not an email address"),
         ("alice", "PANEL", {"name": "Ann\u202eevil"}, "bidirectional override"),
         ("alice", "PANEL", {"password": "short"}, "too short; use at least 12 characters"),

@@ -109,6 +109,7 @@ async def test_the_data_dir_holds_the_directory(
         (["users", "add", "acme", "--role", "PARTY"], 1, "A PARTY needs the name of its SEC"),
         (["users", "add", "Bad Login", "--role", "DCC"], 1, "is not a valid login"),
         (["users", "disable", "nobody"], 1, "There is no principal 'nobody'"),
+        (["users", "enable", "nobody"], 1, "There is no principal 'nobody'"),
         (["tokens", "new", "nobody"], 1, "There is no principal 'nobody'"),
         (["tokens", "revoke", "tk_0"], 1, "There is no token 'tk_0'"),
         (["tokens", "new", "x", "--expires", "0"], 2, "0 days is out of range"),
@@ -127,6 +128,32 @@ async def test_refusals_are_one_sentence_and_an_exit_code(
     captured = capsys.readouterr()
     assert sentence in captured.err
     assert sentence in json.loads(captured.out)["error"]
+
+
+async def test_a_disabled_login_is_enabled_again_and_its_token_works(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = ["--data-dir", str(tmp_path)]
+    assert await sec_release("users", "add", "tag-bot", "--role", "TAG", "--service", *data) == 0
+    assert await sec_release("tokens", "new", "tag-bot", "--json", *data) == 0
+    capsys.readouterr()
+    assert await sec_release("tokens", "new", "tag-bot", "--json", *data) == 0
+    token = json_out(capsys)
+    assert isinstance(token, dict)
+    engine = open_engine(f"sqlite+aiosqlite:///{tmp_path / 'sec-release.db'}")
+    try:
+        directory = Directory(session_factory(engine), hasher=CHEAP_HASHER)
+        assert await sec_release("users", "disable", "tag-bot", *data) == 0
+        assert await directory.principal_for_token(token["token"]) is None
+        capsys.readouterr()
+        assert await sec_release("users", "enable", "tag-bot", "--json", *data) == 0
+        enabled = json_out(capsys)
+        assert isinstance(enabled, dict)
+        assert (enabled["login"], enabled["disabled"]) == ("tag-bot", False)
+        principal = await directory.principal_for_token(token["token"])
+        assert principal is not None and principal.login == "tag-bot"
+    finally:
+        await engine.dispose()
 
 
 async def test_a_service_account_takes_no_password(
