@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
@@ -57,6 +57,9 @@ from schemas.workflow_io import (
 from settings import Settings
 from starter.errors import Unavailable
 from starter.keys import Signer, stand_in
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 from workflows import search
 from workflows.panel import PanelWorkflow
 from workflows.release import ReleaseWorkflow, initial_search_attributes
@@ -198,6 +201,9 @@ class ReleaseClient:
     # once Temporal's retention has dropped an ended release. None (a rehearsal, a test
     # harness): no register is read.
     settings: Settings | None = None
+    # An engine on that register kept open by a long-lived process that migrated the store (the
+    # front door); None: each read opens a short-lived engine of its own (the CLI).
+    store: AsyncEngine | None = None
     # The front door's signer (ACCESS.md): every command, creation and freeze it sends is signed
     # for the principal who acts. None sends unsigned commands, which releases refuse.
     signer: Signer | None = None

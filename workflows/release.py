@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
         Notice,
         ReleaseState,
     )
-    from schemas.status import ReleaseStatus
+    from schemas.status import PortfolioFacts, ReleaseStatus
     from schemas.text import MAX_PAYLOAD_BYTES, excerpt, sentence_of
     from schemas.workflow_io import (
         AppealOutcome,
@@ -104,6 +104,9 @@ REFUSED_PHASE = "REFUSED"
 # went on sending reminders; before this change it slept through them until the windows closed.
 TICK_WHILE_HOLDING = "remind-while-holding-for-appeal-windows"
 UNDELIVERABLE = "Undeliverable"
+# Each record in the register carries what the portfolio shows (name, RID version, freeze,
+# open deadlines), so the web portfolio reads the register instead of every release's status.
+PORTFOLIO_IN_REGISTER = "portfolio-facts-in-the-register"
 # A run never continues as new for size before this many events, whatever its size.
 MIN_EVENTS_BEFORE_CONTINUING = 100
 
@@ -535,6 +538,9 @@ class ReleaseWorkflow:
 
     def _record_request(self, final: ReleaseStatus | None = None) -> RecordRequest:
         state = self._state
+        portfolio = None
+        if workflow.patched(PORTFOLIO_IN_REGISTER):
+            portfolio = PortfolioFacts.of(final or build_status(state, self._now()))
         return RecordRequest(
             release_id=state.id,
             name=state.name,
@@ -545,6 +551,7 @@ class ReleaseWorkflow:
             audit=[a for a in state.audit if a.seq > self._recorded_seq],
             final=final,
             closed_on=state.closed_on or state.cancelled_on,
+            portfolio=portfolio,
         )
 
     async def _record(self) -> None:
