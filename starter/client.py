@@ -155,6 +155,10 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
 
 
+# Pauses before reading the Panel's view again when its query buffer is full (a read only).
+PANEL_QUERY_PAUSES = (0.2, 0.5, 1.0, 2.0)
+
+
 @dataclass
 class Clock:
     """The business clock: the server's time plus an offset (zero but in rehearsals).
@@ -244,7 +248,17 @@ class ReleaseClient:
         )
 
     async def panel_view(self) -> PanelView:
+        """The Panel's view. Every release creation and page reads it: when the server says the
+        Panel's query buffer is full (it is busy with registrations), the read is tried again
+        a few times after a pause rather than failing the request."""
         handle = await self.panel()
+        for pause in PANEL_QUERY_PAUSES:
+            try:
+                return await handle.query(PanelWorkflow.view)
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.RESOURCE_EXHAUSTED:
+                    raise
+            await asyncio.sleep(pause)
         return await handle.query(PanelWorkflow.view)
 
     async def add_freeze(
