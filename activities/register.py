@@ -7,13 +7,15 @@ final status, so `status` and `list` can still answer from here.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from activities.store import (
     AuditColumns,
@@ -27,7 +29,7 @@ from activities.store import (
 )
 from rules.audit_chain import GENESIS, ChainedEntry, entry_hash
 from schemas.state import AuditEntry
-from schemas.status import ReleaseStatus
+from schemas.status import PortfolioFacts, ReleaseStatus
 from schemas.workflow_io import RecordReceipt, RecordRequest, UnfinishedRelease
 
 if TYPE_CHECKING:
@@ -91,6 +93,8 @@ class SqlRegister:
         }
         if request.final is not None:
             row["final"] = request.final.model_dump(mode="json")
+        if request.portfolio is not None:
+            row["portfolio"] = request.portfolio.model_dump(mode="json")
         async with self._sessions.begin() as session:
             upsert = _insert(session, ReleaseRow).values(**row)
             changes = {k: upsert.excluded[k] for k in row if k != "id"}
@@ -234,6 +238,23 @@ class SqlRegister:
                 for r in rows
             ]
 
+    async def portfolio(self) -> dict[str, PortfolioFacts]:
+        """What the portfolio shows of each release that recorded it, by release id: from its
+        last record, or from its final status once it has ended."""
+        async with self._sessions() as session:
+            rows = await session.execute(
+                select(ReleaseRow.id, ReleaseRow.portfolio, ReleaseRow.final).where(
+                    (ReleaseRow.portfolio.is_not(None)) | (ReleaseRow.final.is_not(None))
+                )
+            )
+            found = {}
+            for release_id, facts, final in rows:
+                if final is not None:
+                    found[release_id] = PortfolioFacts.of(ReleaseStatus.model_validate(final))
+                else:
+                    found[release_id] = PortfolioFacts.model_validate(facts)
+            return found
+
     async def taken(self, release_id: str) -> str | None:
         """Why `release_id` cannot be created again (it is in the register), or None."""
         async with self._sessions() as session:
@@ -316,48 +337,62 @@ def _columns(entry: AuditEntry) -> dict[str, Any]:
     )
 
 
-# -- for the CLI: one short-lived engine per command ---------------------------------------------
+# -- for the CLI and the front door: a short-lived engine per read, or one kept open ---------------
 
 
-async def registered_releases(settings: Settings) -> list[RegisteredRelease]:
+@contextlib.asynccontextmanager
+async def _reading(
+    settings: Settings, engine: AsyncEngine | None
+) -> AsyncIterator[SqlRegister | None]:
+    """The register to read: on `engine` when a long-lived process (the front door) keeps one
+    open on a store it has migrated, else on a short-lived engine (None when nothing was stored
+    yet), disposed of afterwards."""
+    if engine is not None:
+        yield SqlRegister(session_factory(engine))
+        return
+    opened = await ready_engine(settings.database_url)
+    if opened is None:
+        yield None
+        return
+    try:
+        yield SqlRegister(session_factory(opened))
+    finally:
+        await opened.dispose()
+
+
+async def registered_releases(
+    settings: Settings, engine: AsyncEngine | None = None
+) -> list[RegisteredRelease]:
     """The register as the store holds it ([] when nothing was stored yet)."""
-    engine = await ready_engine(settings.database_url)
-    if engine is None:
-        return []
-    try:
-        return await SqlRegister(session_factory(engine)).releases()
-    finally:
-        await engine.dispose()
+    async with _reading(settings, engine) as register:
+        return [] if register is None else await register.releases()
 
 
-async def taken_in_register(settings: Settings, release_id: str) -> str | None:
+async def registered_portfolio(
+    settings: Settings, engine: AsyncEngine | None = None
+) -> dict[str, PortfolioFacts]:
+    """What the portfolio shows of each release that recorded it ({} when nothing was stored)."""
+    async with _reading(settings, engine) as register:
+        return {} if register is None else await register.portfolio()
+
+
+async def taken_in_register(
+    settings: Settings, release_id: str, engine: AsyncEngine | None = None
+) -> str | None:
     """Why the register says `release_id` may not be created again (None when it may)."""
-    engine = await ready_engine(settings.database_url)
-    if engine is None:
-        return None
-    try:
-        return await SqlRegister(session_factory(engine)).taken(release_id)
-    finally:
-        await engine.dispose()
+    async with _reading(settings, engine) as register:
+        return None if register is None else await register.taken(release_id)
 
 
-async def registered_status(settings: Settings, release_id: str) -> ReleaseStatus | None:
+async def registered_status(
+    settings: Settings, release_id: str, engine: AsyncEngine | None = None
+) -> ReleaseStatus | None:
     """A CLOSED or CANCELLED release's full final status from the register (None if not filed)."""
-    engine = await ready_engine(settings.database_url)
-    if engine is None:
-        return None
-    try:
-        return await SqlRegister(session_factory(engine)).final_status(release_id)
-    finally:
-        await engine.dispose()
+    async with _reading(settings, engine) as register:
+        return None if register is None else await register.final_status(release_id)
 
 
 async def stored_chain(settings: Settings, release_id: str) -> list[ChainedEntry] | None:
     """A release's stored audit chain (None when nothing was stored yet; [] for no entries)."""
-    engine = await ready_engine(settings.database_url)
-    if engine is None:
-        return None
-    try:
-        return await SqlRegister(session_factory(engine)).chain(release_id)
-    finally:
-        await engine.dispose()
+    async with _reading(settings, None) as register:
+        return None if register is None else await register.chain(release_id)

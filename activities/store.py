@@ -202,6 +202,8 @@ class ReleaseRow(Base):
     updated_at: Mapped[datetime]
     # How an operator ended it outside the rules (terminated, reset), found by reconciliation.
     ended_by: Mapped[str | None] = mapped_column(Text)
+    # What the portfolio shows (schemas.status.PortfolioFacts as JSON), as of its last record.
+    portfolio: Mapped[dict[str, Any] | None]
 
 
 # -- engines and sessions ----------------------------------------------------------------------

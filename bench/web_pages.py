@@ -11,10 +11,11 @@ microseconds.
 
 - the release page beside `GET /api/releases/ID` (the same status query; the page adds the
   Gantt, the forms and the template);
-- the portfolio beside `GET /api/releases` (the list alone) and beside the list plus every
-  release's `GET /api/releases/ID`, 8 at a time, which is what the portfolio reads: it takes
-  the list from the visibility store, then queries each release's status (at most 8 at once,
-  `frontdoor.web.pages.PORTFOLIO_READS`).
+- the portfolio beside `GET /api/releases` (the list alone: what the portfolio should cost)
+  and beside the list plus every release's `GET /api/releases/ID`, 8 at a time (what it cost
+  when it queried each release's status). It now reads the list from the visibility store and
+  every release's portfolio facts from the register in one query
+  (`frontdoor.web.portfolio`), and the Panel's freezes for the year's calendar.
 
     PYTHONPATH=. .venv/bin/python bench/web_pages.py [--releases 100] [--rounds 10]
 """

@@ -44,6 +44,10 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024  # hashing a megabyte is a denial of service, not a password
 MAX_TOKEN_DAYS = 3650
+# A token's last-used time is written when it is this much older than the use (or unset): a
+# working token costs one read per request, and a write (SQLite's one writer lock, shared with
+# the worker's register) at most once a minute per token. Revocation is still read every time.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 # The rate limit on password sign-in: at most this many failures in the window, per key kind.
 FAILURE_WINDOW = timedelta(minutes=15)
@@ -404,27 +408,39 @@ class Directory:
 
     async def principal_for_token(self, token: str) -> Principal | None:
         """Who a bearer token belongs to; None for an unknown, revoked or expired token, or a
-        disabled owner. A token that works has its last-used time set."""
+        disabled owner. Revocation, expiry and disabling are read on every call (they take
+        effect at once). A token that works has its last-used time recorded, to within
+        `LAST_USED_RESOLUTION` (a minute): the write is skipped while the recorded time is
+        more recent than that."""
         if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
             return None
         now = self._clock()
         async with self._sessions() as session:
             found = (
                 await session.execute(
-                    select(ApiTokenRow, PrincipalRow)
+                    select(
+                        ApiTokenRow.id,
+                        ApiTokenRow.revoked_at,
+                        ApiTokenRow.expires_at,
+                        ApiTokenRow.last_used_at,
+                        PrincipalRow,
+                    )
                     .join(PrincipalRow, PrincipalRow.login == ApiTokenRow.login)
                     .where(ApiTokenRow.token_hash == _sha256(token))
                 )
             ).first()
             if found is None:
                 return None
-            row, owner = found
-            if row.revoked_at is not None or owner.disabled:
+            token_id, revoked_at, expires_at, last_used_at, owner = found
+            if revoked_at is not None or owner.disabled:
                 return None
-            if row.expires_at is not None and row.expires_at <= now:
+            if expires_at is not None and expires_at <= now:
                 return None
-            row.last_used_at = now
-            await session.commit()
+            if last_used_at is None or now - last_used_at >= LAST_USED_RESOLUTION:
+                await session.execute(
+                    update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=now)
+                )
+                await session.commit()
             return _principal(owner)
 
     # -- passwords ----------------------------------------------------------------------------

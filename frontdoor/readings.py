@@ -91,7 +91,7 @@ async def list_releases(
     result = await ListOp(phase, type, lapsed, go_live_from, go_live_to).run(
         deployment, principal.actor()
     )
-    return JSONResponse(jsonable_encoder(result.data))
+    return JSONResponse(result.data)  # already JSON's types (strings, booleans, None)
 
 
 @router.get(
@@ -104,7 +104,7 @@ async def release_status(release_id: ReleaseId, principal: Caller, deployment: D
     from starter.read_ops import StatusOp
 
     result = await StatusOp(release_id).run(deployment, principal.actor())
-    return JSONResponse(jsonable_encoder(result.data))
+    return JSONResponse(result.data)  # already JSON's types (`model_dump(mode="json")`)
 
 
 @router.get(

@@ -9,10 +9,11 @@ from collections.abc import AsyncIterator, Generator
 
 import uvicorn
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from frontdoor.auth_api import Authenticator
+from frontdoor.auth import DirectoryAuthenticator
 from settings import Settings
-from starter.client import Connection
+from starter.client import Connection, ReleaseClient
 from starter.errors import Unavailable
 
 START_TIMEOUT_SECONDS = 30.0
@@ -26,34 +27,43 @@ class _Server(uvicorn.Server):
         yield
 
 
-def authenticator_for(settings: Settings) -> Authenticator:
+def authenticator_for(
+    settings: Settings, engine: AsyncEngine | None = None
+) -> DirectoryAuthenticator:
     """The authenticator of a front door started with these settings: the directory in the
     store at `settings.database_url` (migrated on the first request), API tokens, web sessions,
-    and bearer JWTs from the OIDC issuer when one is configured."""
+    and bearer JWTs from the OIDC issuer when one is configured. `engine`: the store's engine
+    (one is opened when not given)."""
     from activities.store import open_engine, session_factory, upgrade_store
-    from frontdoor.auth import DirectoryAuthenticator
     from frontdoor.directory import Directory
     from frontdoor.oidc import OidcClient
 
-    engine = open_engine(settings.database_url)
+    store = engine if engine is not None else open_engine(settings.database_url)
     oidc = OidcClient(settings) if settings.oidc_issuer and settings.oidc_client_id else None
 
     async def prepare() -> None:
-        await upgrade_store(engine)
+        await upgrade_store(store)
 
-    return DirectoryAuthenticator(Directory(session_factory(engine)), oidc, prepare=prepare)
+    return DirectoryAuthenticator(Directory(session_factory(store)), oidc, prepare=prepare)
 
 
 def app_for(settings: Settings, connection: Connection) -> FastAPI:
-    """The front door of the releases these settings and this connection reach."""
+    """The front door of the releases these settings and this connection reach.
+
+    One engine on the store serves the directory and the register's reads (the releases'
+    client keeps it, rather than opening an engine for each read)."""
+    from activities.store import open_engine
     from frontdoor.app import create_app
     from starter.session import deployment_with
 
-    return create_app(
-        settings,
-        releases=lambda: deployment_with(settings, connection),
-        authenticator=authenticator_for(settings),
-    )
+    engine = open_engine(settings.database_url)
+    authenticator = authenticator_for(settings, engine)
+
+    async def releases() -> ReleaseClient:
+        await authenticator.ready()  # the store migrated before the register is read
+        return await deployment_with(settings, connection, engine)
+
+    return create_app(settings, releases=releases, authenticator=authenticator)
 
 
 @contextlib.asynccontextmanager

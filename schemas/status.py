@@ -104,6 +104,37 @@ class ReleaseStatus(ReleaseFacts):
     early_life_ends: date | None = None
 
 
+OPEN_DEADLINES = ("pending", "lapsed")
+
+
+class PortfolioFacts(Model):
+    """What the portfolio shows of a release beyond `list`'s search attributes, as its status
+    said at `as_of`: the release records it in the register with each record
+    (`record_release`), so the portfolio is one read of the register, not a status query per
+    release."""
+
+    name: str
+    as_of: datetime
+    rid_version: str
+    freeze: str | None = None  # the reason of the freeze its go-live falls in, if it does
+    deadlines: list[DeadlineRow] = Field(default_factory=list)  # the open ones with a due date
+
+    @classmethod
+    def of(cls, status: ReleaseStatus) -> PortfolioFacts:
+        """The facts of `status`."""
+        return cls(
+            name=status.name,
+            as_of=status.as_of,
+            rid_version=status.rid.version,
+            freeze=next(
+                (f.reason for f in status.freezes if f.start <= status.go_live <= f.end), None
+            ),
+            deadlines=[
+                d for d in status.deadlines if d.status in OPEN_DEADLINES and d.due is not None
+            ],
+        )
+
+
 class ListRow(Model):
     id: str
     name: str = ""

@@ -19,7 +19,7 @@ from schemas.state import (
     ReleaseState,
     WorkingDays,
 )
-from schemas.status import ReleaseStatus
+from schemas.status import PortfolioFacts, ReleaseStatus
 from schemas.vocabulary import ReleaseType
 
 PANEL_WORKFLOW_ID = "sec-release/panel"
@@ -236,3 +236,6 @@ class RecordRequest(Model):
     audit: list[AuditEntry] = Field(default_factory=list)
     final: ReleaseStatus | None = None  # the full record, once the release has ended
     closed_on: date | None = None
+    # What the portfolio shows (name, RID version, freeze, open deadlines); None from a run
+    # started before releases recorded it (the portfolio then reads that release's status).
+    portfolio: PortfolioFacts | None = None

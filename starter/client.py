@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
@@ -57,6 +57,9 @@ from schemas.workflow_io import (
 from settings import Settings
 from starter.errors import Unavailable
 from starter.keys import Signer, stand_in
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 from workflows import search
 from workflows.panel import PanelWorkflow
 from workflows.release import ReleaseWorkflow, initial_search_attributes
@@ -152,6 +155,10 @@ def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
 
 
+# Pauses before reading the Panel's view again when its query buffer is full (a read only).
+PANEL_QUERY_PAUSES = (0.2, 0.5, 1.0, 2.0)
+
+
 @dataclass
 class Clock:
     """The business clock: the server's time plus an offset (zero but in rehearsals).
@@ -198,6 +205,9 @@ class ReleaseClient:
     # once Temporal's retention has dropped an ended release. None (a rehearsal, a test
     # harness): no register is read.
     settings: Settings | None = None
+    # An engine on that register kept open by a long-lived process that migrated the store (the
+    # front door); None: each read opens a short-lived engine of its own (the CLI).
+    store: AsyncEngine | None = None
     # The front door's signer (ACCESS.md): every command, creation and freeze it sends is signed
     # for the principal who acts. None sends unsigned commands, which releases refuse.
     signer: Signer | None = None
@@ -238,7 +248,17 @@ class ReleaseClient:
         )
 
     async def panel_view(self) -> PanelView:
+        """The Panel's view. Every release creation and page reads it: when the server says the
+        Panel's query buffer is full (it is busy with registrations), the read is tried again
+        a few times after a pause rather than failing the request."""
         handle = await self.panel()
+        for pause in PANEL_QUERY_PAUSES:
+            try:
+                return await handle.query(PanelWorkflow.view)
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.RESOURCE_EXHAUSTED:
+                    raise
+            await asyncio.sleep(pause)
         return await handle.query(PanelWorkflow.view)
 
     async def add_freeze(

@@ -15,6 +15,7 @@ from starter.output import table
 from starter.render import day_text, status_text, timeline_rows
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
     from temporalio.client import WorkflowExecution
 
     from settings import Settings
@@ -30,11 +31,13 @@ def register_of(deployment: ReleaseClient) -> Settings | None:
     return deployment.settings if deployment.register_fallback else None
 
 
-async def _from_register(settings: Settings, release_id: str) -> ReleaseStatus | None:
+async def _from_register(
+    settings: Settings, release_id: str, engine: AsyncEngine | None
+) -> ReleaseStatus | None:
     """A CLOSED or CANCELLED release's final record, once Temporal's retention dropped it."""
     from activities.register import registered_status
 
-    return await registered_status(settings, release_id)
+    return await registered_status(settings, release_id, engine)
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ class StatusOp:
             settings = register_of(deployment)
             if settings is None:
                 raise
-            filed = await _from_register(settings, self.release_id)
+            filed = await _from_register(settings, self.release_id, deployment.store)
             if filed is None:
                 raise
             note = f"(from the register: Temporal no longer holds this {filed.phase} release's history)"
@@ -123,7 +126,7 @@ class ListOp:
         if settings is None:
             return []
         rows = []
-        for r in await registered_releases(settings):
+        for r in await registered_releases(settings, deployment.store):
             if r.id in known or not r.ended:
                 continue
             row = ListRow(

@@ -11,6 +11,8 @@ from starter.errors import UsageError
 from starter.output import Output
 
 if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
     from schemas.base import Actor
     from schemas.state import Policy
     from settings import Settings
@@ -81,8 +83,13 @@ async def deployment_for(args: argparse.Namespace) -> ReleaseClient:
     return await deployment_with(settings, connection_from(args, settings))
 
 
-async def deployment_with(settings: Settings, connection: Connection) -> ReleaseClient:
-    """The releases these settings run, reached through `connection` (the CLI, the front door)."""
+async def deployment_with(
+    settings: Settings, connection: Connection, store: AsyncEngine | None = None
+) -> ReleaseClient:
+    """The releases these settings run, reached through `connection` (the CLI, the front door).
+
+    `store`: an engine on the register that the caller keeps open (the front door); without
+    one, each read of the register opens and closes its own."""
     from starter.client import Clock, ReleaseClient, connect
     from starter.keys import Signer, signing_key
 
@@ -91,7 +98,7 @@ async def deployment_with(settings: Settings, connection: Connection) -> Release
     async def id_in_register(release_id: str) -> str | None:
         from activities.register import taken_in_register
 
-        return await taken_in_register(settings, release_id)
+        return await taken_in_register(settings, release_id, store)
 
     return ReleaseClient(
         client=client,
@@ -101,6 +108,7 @@ async def deployment_with(settings: Settings, connection: Connection) -> Release
         policy=policy_from(settings),
         id_in_register=id_in_register,
         settings=settings,
+        store=store,
         # Dev mode: on the machine that holds the front door's key, the CLI is its own front
         # door and signs for `--as ROLE:NAME` (ACCESS.md).
         signer=Signer(signing_key(settings)),

@@ -41,7 +41,7 @@ with workflow.unsafe.imports_passed_through():
         Notice,
         ReleaseState,
     )
-    from schemas.status import ReleaseStatus
+    from schemas.status import PortfolioFacts, ReleaseStatus
     from schemas.text import MAX_PAYLOAD_BYTES, excerpt, sentence_of
     from schemas.workflow_io import (
         AppealOutcome,
@@ -104,6 +104,9 @@ REFUSED_PHASE = "REFUSED"
 # went on sending reminders; before this change it slept through them until the windows closed.
 TICK_WHILE_HOLDING = "remind-while-holding-for-appeal-windows"
 UNDELIVERABLE = "Undeliverable"
+# Each record in the register carries what the portfolio shows (name, RID version, freeze,
+# open deadlines), so the web portfolio reads the register instead of every release's status.
+PORTFOLIO_IN_REGISTER = "portfolio-facts-in-the-register"
 # A run never continues as new for size before this many events, whatever its size.
 MIN_EVENTS_BEFORE_CONTINUING = 100
 
@@ -192,6 +195,11 @@ class ReleaseWorkflow:
         self._start_bytes = 0
         self._growth_not_size = False
         self._tick_while_holding = False
+        # PORTFOLIO_IN_REGISTER (decided once per run in `run`): what the portfolio shows, as
+        # last seen by the main loop, and whether it changed since the last record.
+        self._portfolio_in_register = False
+        self._portfolio_seen: dict[str, Any] | None = None
+        self._portfolio_stale = False
         self._careful_panel: bool | None = None
         self._owed_from_lifecycle: bool | None = None
         # Decided once per run, first thing in `run` (SIGNED); handlers wait for it.
@@ -249,6 +257,7 @@ class ReleaseWorkflow:
             await self._admit_run(input)
         self._growth_not_size = workflow.patched(GROWTH_NOT_SIZE)
         self._tick_while_holding = workflow.patched(TICK_WHILE_HOLDING)
+        self._portfolio_in_register = workflow.patched(PORTFOLIO_IN_REGISTER)
         self._start_bytes = workflow.info().get_current_history_size()
         if input.state is None:
             await self._signal(
@@ -374,6 +383,7 @@ class ReleaseWorkflow:
             tick(self._state, now, audit_sends=workflow.patched(AUDIT_SENDS), ladder=self._ladder)
             self._ticked = True
             self._sync_search_attributes(now)
+            self._note_portfolio(now)
             if is_ended(self._state):
                 return
             if self._continue_now():
@@ -535,6 +545,10 @@ class ReleaseWorkflow:
 
     def _record_request(self, final: ReleaseStatus | None = None) -> RecordRequest:
         state = self._state
+        portfolio = None
+        if self._portfolio_in_register:
+            portfolio = PortfolioFacts.of(final or build_status(state, self._now()))
+            self._portfolio_stale = False
         return RecordRequest(
             release_id=state.id,
             name=state.name,
@@ -545,11 +559,14 @@ class ReleaseWorkflow:
             audit=[a for a in state.audit if a.seq > self._recorded_seq],
             final=final,
             closed_on=state.closed_on or state.cancelled_on,
+            portfolio=portfolio,
         )
 
     async def _record(self) -> None:
         while True:
-            await workflow.wait_condition(lambda: not self._stopping and not self._all_recorded())
+            await workflow.wait_condition(
+                lambda: not self._stopping and (not self._all_recorded() or self._portfolio_stale)
+            )
             await self._record_now()
 
     async def _record_now(self, final: ReleaseStatus | None = None) -> None:
@@ -583,6 +600,16 @@ class ReleaseWorkflow:
         ):
             self._dirty = True
         self._recording = False
+
+    def _note_portfolio(self, now: datetime) -> None:
+        """Record again when what the portfolio shows changed with no audit entry to carry it
+        (a freeze learnt from the Panel, a deadline redated by one)."""
+        if not self._portfolio_in_register:
+            return
+        seen = PortfolioFacts.of(build_status(self._state, now)).model_dump(exclude={"as_of"})
+        if self._portfolio_seen is not None and seen != self._portfolio_seen:
+            self._portfolio_stale = True
+        self._portfolio_seen = seen
 
     async def _record_durably(self, request: RecordRequest) -> RecordReceipt | None:
         receipt: RecordReceipt | None = await workflow.execute_activity(

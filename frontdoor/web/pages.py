@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from pydantic import ValidationError
 from temporalio.client import WorkflowQueryFailedError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
 from frontdoor.auth import SESSION_COOKIE, DirectoryAuthenticator, check_csrf
 from frontdoor.commands_api import issue
@@ -49,6 +49,12 @@ from frontdoor.web.forms import (
     forms_for,
     read_command,
 )
+from frontdoor.web.portfolio import (
+    PANEL_READ_SECONDS,
+    open_releases,
+    portfolio_rows,
+    unimplemented,
+)
 from frontdoor.web.sso import (
     PENDING_COOKIE,
     PENDING_PATH,
@@ -62,8 +68,7 @@ from rules.permissions import check_usage
 from schemas.commands import RELEASE_CREATE
 from schemas.errors import Refused
 from schemas.principal import Principal
-from schemas.state import DeadlineStatus
-from schemas.status import ListRow, ReleaseStatus
+from schemas.status import ReleaseStatus
 from schemas.text import sentence_of
 from schemas.vocabulary import PARTY_CATEGORIES
 from starter.client import ReleaseClient
@@ -71,10 +76,6 @@ from starter.read_cmds import PHASES
 
 SIGNIN_COOKIE = "sec_release_signin"
 STYLESHEET = "/assets/web.css"
-# At most this many releases are read at once for the portfolio (each is a workflow query).
-PORTFOLIO_READS = 8
-# The Panel's freezes (for the year's calendar) are read for at most this long.
-PANEL_READ_SECONDS = 10.0
 # The pages load nothing from elsewhere and run no script: the policy says so to the browser.
 PAGE_HEADERS = {
     # ... but the site's own live refresh (`frontdoor.web.assets`), which reads this site only.
@@ -378,111 +379,6 @@ async def signout(request: Request) -> Response:
 # -- the portfolio --------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PortfolioRow:
-    id: str
-    phase: str
-    type: str
-    go_live: date | None
-    status: ReleaseStatus | None
-    rag: views.Rag | None
-    next: Any
-    freeze: str | None
-    workflow: str | None
-
-
-def _unimplemented(exc: RPCError) -> bool:
-    """The server has no visibility store (the time-skipping test server of a rehearsal)."""
-    return exc.status is RPCStatusCode.UNIMPLEMENTED
-
-
-async def _open_releases(deployment: ReleaseClient) -> list[str]:
-    """The open releases the Panel knows (its register list), for a server without visibility."""
-    view = await asyncio.wait_for(deployment.panel_view(), PANEL_READ_SECONDS)
-    return sorted(view.releases)
-
-
-async def _listed(
-    deployment: ReleaseClient, session: WebSession, filters: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """The releases `list` finds with the filters; without a visibility store, the open
-    releases the Panel knows, each read and filtered as `list` filters."""
-    from starter.read_ops import ListOp
-
-    op = ListOp(
-        filters["phase"],
-        filters["type"],
-        filters["lapsed"],
-        filters["go_live_from"],
-        filters["go_live_to"],
-    )
-    try:
-        data: list[dict[str, Any]] = (await op.run(deployment, session.principal.actor())).data
-        return data
-    except RPCError as exc:
-        if not _unimplemented(exc):
-            raise
-    items: list[dict[str, Any]] = []
-    for release_id in await _open_releases(deployment):
-        status = await deployment.status(release_id)
-        row = ListRow(
-            id=release_id,
-            type=status.type.value,
-            phase=status.phase,
-            go_live=status.go_live,
-            lapsed=any(d.status == DeadlineStatus.LAPSED for d in status.deadlines),
-        )
-        if op.matches(row):
-            items.append(
-                {
-                    "id": row.id,
-                    "phase": row.phase,
-                    "type": row.type,
-                    "go_live": row.go_live.isoformat() if row.go_live else None,
-                    "lapsed": row.lapsed,
-                    "workflow": None,
-                }
-            )
-    items.sort(key=lambda i: (i["go_live"] or "9999", i["id"]))
-    return items
-
-
-async def _portfolio_rows(
-    deployment: ReleaseClient, session: WebSession, filters: dict[str, Any]
-) -> list[PortfolioRow]:
-    from starter.read_ops import StatusOp
-
-    listed = await _listed(deployment, session, filters)
-    gate = asyncio.Semaphore(PORTFOLIO_READS)
-
-    async def row(item: dict[str, Any]) -> PortfolioRow:
-        async with gate:
-            try:
-                read = await StatusOp(item["id"]).run(deployment, session.principal.actor())
-                status: ReleaseStatus | None = ReleaseStatus.model_validate(read.data)
-            except Refused:
-                status = None
-        go_live = date.fromisoformat(item["go_live"]) if item["go_live"] else None
-        if status is None:
-            return PortfolioRow(
-                item["id"], item["phase"], item["type"], go_live, None, None, None, None, None
-            )
-        cal = views.calendar_for(status.as_of.date())
-        return PortfolioRow(
-            item["id"],
-            item["phase"],
-            item["type"],
-            go_live,
-            status,
-            views.rag(status, cal),
-            views.next_deadline(status),
-            views.in_freeze(status),
-            item.get("workflow"),
-        )
-
-    return list(await asyncio.gather(*(row(item) for item in listed)))
-
-
 def _filters(request: Request) -> tuple[dict[str, Any], str]:
     """The portfolio's filters (as `list`'s), read leniently: a bad one is named, not fatal."""
     q = request.query_params
@@ -514,9 +410,8 @@ async def _portfolio(
 ) -> HTMLResponse:
     filters, problem = _filters(request)
     deployment = await _releases(request)
-    rows = await _portfolio_rows(deployment, session, filters)
+    rows, today = await portfolio_rows(deployment, session.principal.actor(), filters)
     may_create = session.principal.actor().role in RELEASE_CREATE.roles
-    today = min((r.status.as_of.date() for r in rows if r.status), default=date.today())
     year = _year(request, today.year)
     freezes: list[tuple[date, date, str]] | None = None
     try:
@@ -716,9 +611,9 @@ async def _inbox_rows(deployment: ReleaseClient, session: WebSession) -> list[di
     try:
         read = await InboxOp().run(deployment, actor)
     except RPCError as exc:
-        if not _unimplemented(exc):
+        if not unimplemented(exc):
             raise
-        rows = await inbox_rows(deployment, actor.role.value, await _open_releases(deployment))
+        rows = await inbox_rows(deployment, actor.role.value, await open_releases(deployment))
         return [r.model_dump(mode="json") for r in rows]
     data: list[dict[str, Any]] = read.data
     return data

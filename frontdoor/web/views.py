@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from typing import Literal
 
 from rules.workdays import WorkingDayCalendar, calendar_around
-from schemas.status import DeadlineRow, ReleaseStatus
+from schemas.status import DeadlineRow, PortfolioFacts, ReleaseStatus
 from starter.render import timeline_rows
 
 AMBER_WORKING_DAYS = 10
@@ -28,30 +28,36 @@ def calendar_for(today: date) -> WorkingDayCalendar:
     return calendar_around(today, before=1, after=1)
 
 
-def open_deadlines(status: ReleaseStatus) -> list[DeadlineRow]:
+Facts = ReleaseStatus | PortfolioFacts
+
+
+def open_deadlines(status: Facts) -> list[DeadlineRow]:
     return [d for d in status.deadlines if d.status in OPEN and d.due is not None]
 
 
-def rag(status: ReleaseStatus, cal: WorkingDayCalendar) -> Rag:
-    """Red: a deadline has lapsed; amber: one is due within 10 Working Days; else green."""
+def rag(status: Facts, cal: WorkingDayCalendar, today: date | None = None) -> Rag:
+    """Red: a deadline has lapsed; amber: one is due within 10 Working Days of `today` (the
+    status's own day unless given); else green."""
     deadlines = open_deadlines(status)
     if any(d.status == "lapsed" for d in deadlines):
         return "red"
-    today = status.as_of.date()
+    today = today or status.as_of.date()
     horizon = cal.add(today, AMBER_WORKING_DAYS)
     if any(d.due is not None and d.due <= horizon for d in deadlines):
         return "amber"
     return "green"
 
 
-def next_deadline(status: ReleaseStatus) -> DeadlineRow | None:
+def next_deadline(status: Facts) -> DeadlineRow | None:
     """The soonest pending deadline (lapsed ones are already shown as red)."""
     pending = [d for d in open_deadlines(status) if d.status == "pending"]
     return min(pending, key=lambda d: (d.due or date.max, d.key), default=None)
 
 
-def in_freeze(status: ReleaseStatus) -> str | None:
+def in_freeze(status: Facts) -> str | None:
     """The reason of the freeze the go-live falls in, if it does."""
+    if isinstance(status, PortfolioFacts):
+        return status.freeze
     return next((f.reason for f in status.freezes if f.start <= status.go_live <= f.end), None)
 
 

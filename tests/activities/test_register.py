@@ -12,6 +12,7 @@ from rules.clock import london
 from rules.queries import phase
 from rules.status import build_status, has_lapsed
 from schemas.state import ReleaseState
+from schemas.status import PortfolioFacts
 from schemas.workflow_io import RecordRequest
 from settings import Settings
 
@@ -93,3 +94,30 @@ async def test_an_empty_data_dir_has_an_empty_register(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path)
     assert await registered_releases(settings) == []
     assert await registered_status(settings, "2020-06") is None
+
+
+async def test_the_portfolio_reads_each_releases_facts_from_its_last_record(
+    sessions: Sessions, june_2020: ReleaseState
+) -> None:
+    """What the portfolio shows comes from the register in one read: the facts of each record
+    that carried them (the latest wins), or the final status's once the release has ended; a
+    release whose run never recorded them is absent (the portfolio reads its status)."""
+    register = SqlRegister(sessions)
+    older = june_2020.model_copy(update={"id": "2020-02", "name": "February 2020 SEC Release"})
+    await register.record(record_of(older, 3))  # a run from before the facts were recorded
+    early = build_status(june_2020, london(date(2020, 1, 6), 10))
+    await register.record(
+        record_of(june_2020, 5).model_copy(update={"portfolio": PortfolioFacts.of(early)})
+    )
+    assert await register.portfolio() == {"2020-06": PortfolioFacts.of(early)}
+
+    later = build_status(june_2020, london(date(2020, 5, 4), 10))
+    await register.record(
+        record_of(june_2020, 9).model_copy(update={"portfolio": PortfolioFacts.of(later)})
+    )
+    assert (await register.portfolio())["2020-06"] == PortfolioFacts.of(later)
+
+    last = june_2020.audit[-1].seq
+    await register.record(record_of(june_2020, last, final=True))
+    final = build_status(june_2020, CLOSED_AT)
+    assert await register.portfolio() == {"2020-06": PortfolioFacts.of(final)}

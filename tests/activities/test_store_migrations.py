@@ -161,6 +161,7 @@ async def test_the_revisions_form_one_line_from_the_register_to_the_outbox() -> 
     script = ScriptDirectory.from_config(_alembic_config())
     chain = [(s.revision, s.down_revision) for s in script.walk_revisions()]
     assert chain == [
+        ("r0007", "r0006"),
         ("r0006", "r0005"),
         ("r0005", "r0004"),
         ("r0004", "r0003"),
@@ -168,7 +169,7 @@ async def test_the_revisions_form_one_line_from_the_register_to_the_outbox() -> 
         ("r0002", "r0001"),
         ("r0001", None),
     ]
-    assert head_revision() == "r0006"
+    assert head_revision() == "r0007"
 
 
 async def test_a_database_that_does_not_answer_is_one_sentence() -> None:

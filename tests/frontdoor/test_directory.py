@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from frontdoor.directory import Directory, TooManyFailures
+from frontdoor.directory import LAST_USED_RESOLUTION, Directory, TooManyFailures
 from frontdoor.tables import ApiTokenRow, PrincipalRow
 from schemas.errors import Refused
 from schemas.principal import AccessRole, Principal
@@ -112,6 +112,35 @@ async def test_a_token_names_its_owner_and_records_when_it_was_used(
     assert principal == Principal(login="chair", role=AccessRole.PANEL_CHAIR, name="Panel Chair")
     [info] = await directory.tokens_of("chair")
     assert (info.id, info.last_used_at, info.state(clock.now)) == (new.id, clock.now, "active")
+
+
+async def test_last_use_is_recorded_to_the_minute_and_revocation_still_stops_a_token_at_once(
+    directory: Directory, clock: FakeClock, sessions: Sessions
+) -> None:
+    """A working token writes its last use at most once a minute (each request only reads);
+    revocation, read on every request, takes effect on the very next one."""
+    await directory.add_user("chair", "PANEL_CHAIR")
+    new = await directory.new_token("chair")
+    first = clock.now
+    assert await directory.principal_for_token(new.token) is not None
+
+    clock.advance(LAST_USED_RESOLUTION - timedelta(seconds=1))
+    assert await directory.principal_for_token(new.token) is not None
+    [info] = await directory.tokens_of("chair")
+    assert info.last_used_at == first  # within the minute: not written again
+
+    clock.advance(timedelta(seconds=1))
+    assert await directory.principal_for_token(new.token) is not None
+    [info] = await directory.tokens_of("chair")
+    assert info.last_used_at == clock.now == first + LAST_USED_RESOLUTION
+
+    # Revoked behind the directory's back (as another process writing the store would).
+    async with sessions() as session:
+        row = await session.get(ApiTokenRow, new.id)
+        assert row is not None
+        row.revoked_at = clock.now
+        await session.commit()
+    assert await directory.principal_for_token(new.token) is None
 
 
 async def test_only_the_hash_of_a_token_is_stored(directory: Directory, sessions: Sessions) -> None:
