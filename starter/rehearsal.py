@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import shlex
 import uuid
 from dataclasses import dataclass, field
@@ -41,6 +42,7 @@ from worker import build_worker
 
 if TYPE_CHECKING:
     from schemas.base import Actor
+    from starter.cli import Parser
     from starter.ops import Op
 
 
@@ -265,9 +267,17 @@ def _step_error(exc: Exception) -> str:
     return f"the step could not run ({type(exc).__name__}{': ' + first if first else ''})"
 
 
+@functools.cache
+def _command_line() -> Parser:
+    """The CLI's whole parser, built once per process: building it costs tens of milliseconds
+    (argparse looks up a translation for every help text), which a scenario paid per line."""
+    from starter.cli import build_parser
+
+    return build_parser()
+
+
 def op_for_line(line: str) -> tuple[Op, Actor | None]:
     """The `Op` a scenario's `do` line asks for, parsed exactly as the CLI parses it."""
-    from starter.cli import build_parser
     from starter.session import actor_from
 
     try:
@@ -276,7 +286,7 @@ def op_for_line(line: str) -> tuple[Op, Actor | None]:
         raise UsageError(f"cannot split the line ({exc})") from None
     if words and words[0] == "sec-release":
         words = words[1:]
-    args = build_parser().parse_args(words)
+    args = _command_line().parse_args(words)
     make = getattr(args, "make_op", None)
     if make is None:
         raise UsageError(
