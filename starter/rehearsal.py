@@ -33,6 +33,7 @@ from schemas.state import Policy
 from schemas.status import ReleaseStatus
 from schemas.vocabulary import ReleaseType
 from schemas.workflow_io import NoticeRequest, release_workflow_id
+from settings import DEFAULT_MAX_CACHED_WORKFLOWS
 from starter.binaries import find_binary
 from starter.client import Clock, ReleaseClient, configure_runtime, register_search_attributes
 from starter.errors import Unavailable, UsageError
@@ -88,9 +89,11 @@ class Rehearsal:
         max_history_events: int = 1800,
         max_history_bytes: int | None = None,
         policy: Policy | None = None,
+        max_cached_workflows: int = DEFAULT_MAX_CACHED_WORKFLOWS,
     ) -> None:
         self.env = env
         self.start = start
+        self.max_cached_workflows = max_cached_workflows
         self.sender = RecordingSender()
         self.register = MemoryRegister()
         self.task_queue = f"rehearsal-{uuid.uuid4()}"
@@ -124,6 +127,7 @@ class Rehearsal:
             sender=self.sender,
             register=self.register,
             keys=lambda: [self.key.trusted(rehearsal=True)],
+            max_cached_workflows=self.max_cached_workflows,
         )
         await self._worker.__aenter__()
         return self

@@ -230,6 +230,7 @@ async def _serve(
                 sender=sender,
                 register=register,
                 keys=lambda: trusted_keys(settings),
+                max_cached_workflows=settings.max_cached_workflows,
             ),
             contextlib.AsyncExitStack() as http,
         ):
