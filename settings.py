@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TASK_QUEUE = "sec-release"
 # See `Settings.max_cached_workflows` (bench/README.md, `scale`, says why this number).
-DEFAULT_MAX_CACHED_WORKFLOWS = 500
+DEFAULT_MAX_CACHED_WORKFLOWS = 1000
 
 
 def default_data_dir() -> Path:

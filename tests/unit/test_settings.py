@@ -75,13 +75,13 @@ async def test_a_command_deployment_carries_the_policy_and_its_data_dir(
     assert settings_from(args).data_dir == tmp_path / "given"
 
 
-def test_the_worker_keeps_500_releases_in_memory_unless_told(
+def test_the_worker_keeps_1000_releases_in_memory_unless_told(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("SEC_RELEASE_MAX_CACHED_WORKFLOWS", raising=False)
-    assert Settings().max_cached_workflows == 500
-    monkeypatch.setenv("SEC_RELEASE_MAX_CACHED_WORKFLOWS", "2000")
-    assert Settings().max_cached_workflows == 2000
+    assert Settings().max_cached_workflows == 1000
+    monkeypatch.setenv("SEC_RELEASE_MAX_CACHED_WORKFLOWS", "400")
+    assert Settings().max_cached_workflows == 400
 
 
 def test_a_worker_that_keeps_no_release_in_memory_is_refused(
