@@ -18,6 +18,8 @@ from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 TASK_QUEUE = "sec-release"
+# See `Settings.max_cached_workflows` (bench/README.md, `scale`, says why this number).
+DEFAULT_MAX_CACHED_WORKFLOWS = 1000
 
 
 def default_data_dir() -> Path:
@@ -102,6 +104,14 @@ class Settings(BaseSettings):
     digest_time: time = Field(time(7, 0), validation_alias=_env("SEC_RELEASE_DIGEST_TIME"))
     # A release continues as new past this many history events (or when Temporal suggests it).
     max_history_events: int = Field(1800, validation_alias=_env("SEC_RELEASE_MAX_HISTORY_EVENTS"))
+    # Open releases the worker keeps in memory between their wakes (Temporal's sticky cache:
+    # `max_cached_workflows`). Beyond it the least recently woken is evicted, and replays its
+    # history when it next wakes: memory bounded, at the price of that replay's CPU.
+    max_cached_workflows: int = Field(
+        DEFAULT_MAX_CACHED_WORKFLOWS,
+        ge=1,
+        validation_alias=_env("SEC_RELEASE_MAX_CACHED_WORKFLOWS"),
+    )
     # Single sign-on and bearer JWTs through an OpenID Connect provider (ACCESS.md,
     # Authentication); all unset: no single sign-on, and only the directory's own API tokens.
     oidc_issuer: str | None = Field(None, validation_alias=_env("OIDC_ISSUER"))

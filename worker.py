@@ -15,6 +15,7 @@ from activities.notices import NoticeActivities, NoticeSender
 from activities.records import RecordActivities, ReleaseRegister
 from activities.temporal_reads import Reconciliation, TemporalReads
 from schemas.seal import TrustedKey
+from settings import DEFAULT_MAX_CACHED_WORKFLOWS
 from workflows.appeal import AppealWindowWorkflow
 from workflows.digest import DigestWorkflow
 from workflows.panel import PanelWorkflow
@@ -35,12 +36,24 @@ PASSTHROUGH = (
     "holidays",
     "annotated_types",
     "cryptography",
+    # Our workflow modules too: the sandbox would otherwise import `workflows.release` again for
+    # every run it starts (its code objects, classes and `workflow.defn` processing: ~100 KB
+    # and ~20 ms of CPU per open release, bench/README.md `scale`). Loaded once, they are shared
+    # by every run, so they hold no module-level state (constants only) and, like the rules, are
+    # kept deterministic by review and by the replay tests rather than by a per-run reload.
+    "workflows",
 )
 
 
-def workflow_runner() -> SandboxedWorkflowRunner:
+def workflow_runner(*, strict: bool = False) -> SandboxedWorkflowRunner:
+    """The sandbox the workflows run in.
+
+    `strict` re-imports our workflow modules inside the sandbox for every run, so a clock read
+    or I/O in workflow code meets the sandbox's restricted modules and fails; the replay tests
+    use it, which keeps that guard in CI while workers save the per-run re-import."""
+    modules = tuple(m for m in PASSTHROUGH if not (strict and m == "workflows"))
     return SandboxedWorkflowRunner(
-        restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH)
+        restrictions=SandboxRestrictions.default.with_passthrough_modules(*modules)
     )
 
 
@@ -74,14 +87,17 @@ def build_worker(
     sender: NoticeSender,
     register: ReleaseRegister,
     keys: Callable[[], list[TrustedKey]],
+    max_cached_workflows: int = DEFAULT_MAX_CACHED_WORKFLOWS,
 ) -> Worker:
-    """A worker serving every workflow and activity of sec-release on `task_queue`."""
+    """A worker serving every workflow and activity of sec-release on `task_queue`, keeping at
+    most `max_cached_workflows` workflows in memory (`Settings.max_cached_workflows`)."""
     return Worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
         activities=activities_for(client, sender=sender, register=register, keys=keys),
         workflow_runner=workflow_runner(),
+        max_cached_workflows=max_cached_workflows,
     )
 
 

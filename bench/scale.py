@@ -71,6 +71,7 @@ def run_without_sandbox() -> None:
         sender: NoticeSender,
         register: ReleaseRegister,
         keys: Callable[[], list[TrustedKey]],
+        max_cached_workflows: int,
     ) -> Worker:
         return Worker(
             client,
@@ -78,12 +79,13 @@ def run_without_sandbox() -> None:
             workflows=list(WORKFLOWS),
             activities=activities_for(client, sender=sender, register=register, keys=keys),
             workflow_runner=UnsandboxedWorkflowRunner(),
+            max_cached_workflows=max_cached_workflows,
         )
 
     vars(starter.rehearsal)["build_worker"] = build_unsandboxed
 
 
-async def main(releases: int, days: int, concurrency: int, sandbox: bool) -> None:
+async def main(releases: int, days: int, concurrency: int, sandbox: bool, max_cached: int) -> None:
     from rules.clock import london
     from schemas.base import Actor
     from schemas.vocabulary import ReleaseType
@@ -97,7 +99,7 @@ async def main(releases: int, days: int, concurrency: int, sandbox: bool) -> Non
         def server_cpu() -> float:
             return sum(benchlib.cpu_seconds(pid) for pid in server_pids)
 
-        async with Rehearsal(env, london(START, 10)) as r:
+        async with Rehearsal(env, london(START, 10), max_cached_workflows=max_cached) as r:
             # 1. idle: the worker polling, nothing to do.
             await r.deployment.panel()  # the Panel workflow every release registers with
             cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -196,6 +198,7 @@ async def main(releases: int, days: int, concurrency: int, sandbox: bool) -> Non
         releases=releases,
         days=days,
         sandboxed=sandbox,
+        max_cached_workflows=max_cached,
         peak_rss_mb=round(peak_rss, 1),
         created_rss_mb=round(created_rss, 1),
         per_release_kb=round(per_release_kb, 1),
@@ -223,8 +226,17 @@ if __name__ == "__main__":
         action="store_true",
         help="run the workflows without Temporal's sandbox, to see what it costs (not production)",
     )
+    parser.add_argument(
+        "--max-cached",
+        type=int,
+        default=None,
+        help="workflows the worker keeps in memory (default: Settings.max_cached_workflows's)",
+    )
     args = parser.parse_args()
     if args.unsandboxed:
         run_without_sandbox()
-    asyncio.run(main(args.releases, args.days, args.concurrency, not args.unsandboxed))
+    from settings import DEFAULT_MAX_CACHED_WORKFLOWS
+
+    max_cached = args.max_cached or DEFAULT_MAX_CACHED_WORKFLOWS
+    asyncio.run(main(args.releases, args.days, args.concurrency, not args.unsandboxed, max_cached))
     benchlib.finish()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import shlex
 import uuid
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from schemas.state import Policy
 from schemas.status import ReleaseStatus
 from schemas.vocabulary import ReleaseType
 from schemas.workflow_io import NoticeRequest, release_workflow_id
+from settings import DEFAULT_MAX_CACHED_WORKFLOWS
 from starter.binaries import find_binary
 from starter.client import Clock, ReleaseClient, configure_runtime, register_search_attributes
 from starter.errors import Unavailable, UsageError
@@ -41,6 +43,7 @@ from worker import build_worker
 
 if TYPE_CHECKING:
     from schemas.base import Actor
+    from starter.cli import Parser
     from starter.ops import Op
 
 
@@ -86,9 +89,11 @@ class Rehearsal:
         max_history_events: int = 1800,
         max_history_bytes: int | None = None,
         policy: Policy | None = None,
+        max_cached_workflows: int = DEFAULT_MAX_CACHED_WORKFLOWS,
     ) -> None:
         self.env = env
         self.start = start
+        self.max_cached_workflows = max_cached_workflows
         self.sender = RecordingSender()
         self.register = MemoryRegister()
         self.task_queue = f"rehearsal-{uuid.uuid4()}"
@@ -122,6 +127,7 @@ class Rehearsal:
             sender=self.sender,
             register=self.register,
             keys=lambda: [self.key.trusted(rehearsal=True)],
+            max_cached_workflows=self.max_cached_workflows,
         )
         await self._worker.__aenter__()
         return self
@@ -265,9 +271,17 @@ def _step_error(exc: Exception) -> str:
     return f"the step could not run ({type(exc).__name__}{': ' + first if first else ''})"
 
 
+@functools.cache
+def _command_line() -> Parser:
+    """The CLI's whole parser, built once per process: building it costs tens of milliseconds
+    (argparse looks up a translation for every help text), which a scenario paid per line."""
+    from starter.cli import build_parser
+
+    return build_parser()
+
+
 def op_for_line(line: str) -> tuple[Op, Actor | None]:
     """The `Op` a scenario's `do` line asks for, parsed exactly as the CLI parses it."""
-    from starter.cli import build_parser
     from starter.session import actor_from
 
     try:
@@ -276,7 +290,7 @@ def op_for_line(line: str) -> tuple[Op, Actor | None]:
         raise UsageError(f"cannot split the line ({exc})") from None
     if words and words[0] == "sec-release":
         words = words[1:]
-    args = build_parser().parse_args(words)
+    args = _command_line().parse_args(words)
     make = getattr(args, "make_op", None)
     if make is None:
         raise UsageError(

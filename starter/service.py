@@ -231,6 +231,7 @@ async def _serve(
                 sender=sender,
                 register=register,
                 keys=lambda: trusted_keys(settings),
+                max_cached_workflows=settings.max_cached_workflows,
             ),
             contextlib.AsyncExitStack() as http,
         ):

@@ -36,7 +36,7 @@ async def test_recorded_history_replays_on_current_code(path: Path) -> None:
     replayer = Replayer(
         workflows=list(WORKFLOWS),
         data_converter=pydantic_data_converter,
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(strict=True),
         # Replay proves determinism, not speed: the SDK's 2-second deadlock detector only
         # measures how busy the machine is (it tripped here at a load average of 20).
         debug_mode=True,

@@ -73,3 +73,20 @@ async def test_a_command_deployment_carries_the_policy_and_its_data_dir(
     assert deployment.settings is not None
     assert deployment.settings.data_dir == tmp_path / "given"
     assert settings_from(args).data_dir == tmp_path / "given"
+
+
+def test_the_worker_keeps_1000_releases_in_memory_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SEC_RELEASE_MAX_CACHED_WORKFLOWS", raising=False)
+    assert Settings().max_cached_workflows == 1000
+    monkeypatch.setenv("SEC_RELEASE_MAX_CACHED_WORKFLOWS", "400")
+    assert Settings().max_cached_workflows == 400
+
+
+def test_a_worker_that_keeps_no_release_in_memory_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SEC_RELEASE_MAX_CACHED_WORKFLOWS", "0")
+    with pytest.raises(ValidationError, match="SEC_RELEASE_MAX_CACHED_WORKFLOWS"):
+        Settings()
