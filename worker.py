@@ -40,7 +40,8 @@ PASSTHROUGH = (
     # every run it starts (its code objects, classes and `workflow.defn` processing: ~100 KB
     # and ~20 ms of CPU per open release, bench/README.md `scale`). Loaded once, they are shared
     # by every run, so they hold no module-level state (constants only) and, like the rules, are
-    # kept deterministic by review and by the replay tests rather than by a per-run reload.
+    # kept deterministic by review and by the replay tests, which run them under
+    # `workflow_runner(strict=True)`: re-imported in the sandbox, where a clock read fails.
     "workflows",
 )
 
