@@ -23,9 +23,7 @@ from starter.frontdoor_child import command, environment, is_our_front_door
 from tests.e2e.conftest import REPO, DevServer
 from tests.e2e.test_up_killed import gone, kill_up
 
-pytestmark = pytest.mark.skipif(
-    not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc"
-)
+pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
 
 
 @pytest.fixture
