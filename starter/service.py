@@ -57,6 +57,8 @@ def register(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="N",
         help="port to listen on (default 8000)",
     )
+    # `up` runs its front door as `serve --child-of-up`: no access log, no banner of its own.
+    p.add_argument("--child-of-up", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(handler=serve_cmd)
 
     p = sub.add_parser(
@@ -99,23 +101,29 @@ def serve_cmd(args: argparse.Namespace, out: Output) -> int:
     port = args.port or settings.http_port
     import asyncio
 
-    asyncio.run(_serve_front_door(settings, connection, host, port, out))
+    asyncio.run(_serve_front_door(settings, connection, host, port, out, quiet=args.child_of_up))
     return 0
 
 
 async def _serve_front_door(
-    settings: Settings, connection: Connection, host: str, port: int, out: Output
+    settings: Settings, connection: Connection, host: str, port: int, out: Output, *, quiet: bool
 ) -> None:
-    """The front door alone; it connects to Temporal on the first request that needs it."""
+    """The front door alone; it connects to Temporal on the first request that needs it.
+    `quiet` (`up`'s child): warnings only, no access log, nothing said when it starts or stops."""
     from frontdoor.serve import app_for, front_door
     from starter.client import configure_runtime
 
     configure_runtime("WARN")
     stop = _stop_event()
-    async with front_door(app_for(settings, connection), host, port, log_level="info") as url:
-        out.note(f"front door at {url} (API docs at {url}/docs); Temporal at {connection.address}")
+    level = "warning" if quiet else "info"
+    async with front_door(app_for(settings, connection), host, port, log_level=level) as url:
+        if not quiet:
+            out.note(
+                f"front door at {url} (API docs at {url}/docs); Temporal at {connection.address}"
+            )
         await stop.wait()
-        out.note("Stopping the front door ...")
+        if not quiet:
+            out.note("Stopping the front door ...")
 
 
 async def _up(settings: Settings, port: int, ui_port: int, http_port: int, out: Output) -> None:
@@ -128,15 +136,17 @@ async def _up(settings: Settings, port: int, ui_port: int, http_port: int, out: 
     from starter.datadir import private_umask, secure_data_dir
     from starter.devserver import check_port_free, dev_server, stop_leftover_server
     from starter.devusers import dev_tokens_path, ensure_dev_users
+    from starter.frontdoor_child import stop_leftover_front_door
 
     stop = _stop_event()
     private_umask()
     secure_data_dir(settings)
     settings = settings.model_copy(update={"dev_mode": True})
     await ensure_dev_users(settings)
-    leftover = await asyncio.to_thread(stop_leftover_server, settings)
-    if leftover:
-        out.note(leftover)
+    for leftover_of in (stop_leftover_front_door, stop_leftover_server):
+        leftover = await asyncio.to_thread(leftover_of, settings)
+        if leftover:
+            out.note(leftover)
     check_port_free(port, "Temporal frontend", "--port")
     check_port_free(http_port, "front door", "--http-port")
     out.note(
@@ -201,7 +211,8 @@ async def _serve(
     http_port: int | None = None,
 ) -> None:
     """Apply the store's migrations, make sure the Panel workflow runs, and run a worker until
-    stopped; with `http_port`, the front door on 127.0.0.1 beside it (`up`)."""
+    stopped; with `http_port`, the front door on 127.0.0.1 beside it, as a process of its own
+    (`up`, `starter.frontdoor_child`), and if that stops on its own, stop and say so."""
     from starter.client import Clock, Connection, ReleaseClient, connect
     from starter.session import connection_from
     from worker import build_worker, production_adapters
@@ -240,15 +251,38 @@ async def _serve(
                 from starter.digest import ensure_digest
 
                 await ensure_digest(client, settings.task_queue, settings.digest_time)
+            front_door_exited: asyncio.Task[int] | None = None
             if http_port is not None:
-                from frontdoor.serve import app_for, front_door
+                from starter.frontdoor_child import front_door_process
 
-                app = app_for(settings, connection)
-                await http.enter_async_context(front_door(app, "127.0.0.1", http_port))
+                front_door_exited = await http.enter_async_context(
+                    front_door_process(settings, address, http_port)
+                )
             for line in banner:
                 out.note(line)
-            await stop.wait()
+            died = await _until_stopped(stop, front_door_exited)
+            if died is not None:
+                out.note(f"The front door stopped on its own (exit {died}); stopping everything.")
             out.note("Stopping the worker ...")
+    if died is not None:
+        from starter.errors import Unavailable
+
+        raise Unavailable(f"The front door stopped on its own (exit {died}); see its error above.")
+
+
+async def _until_stopped(stop: asyncio.Event, child: asyncio.Task[int] | None) -> int | None:
+    """Wait for Ctrl-C / SIGTERM, or for `child` to end; its exit code if it ended first."""
+    import asyncio
+
+    stopped = asyncio.create_task(stop.wait())
+    waiting: set[asyncio.Task[Any]] = {stopped}
+    if child is not None:
+        waiting.add(child)
+    await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+    stopped.cancel()
+    if child is not None and child.done() and not child.cancelled() and not stop.is_set():
+        return child.result()
+    return None
 
 
 async def _register_search_attributes(client: Client, out: Output) -> None:
