@@ -90,7 +90,16 @@ class FrontDoor(NamedTuple):
                 f"{self.url!r} is not the URL of a front door; give one such as "
                 "http://127.0.0.1:8000 (--url or SEC_RELEASE_URL)"
             )
-        selector = (target.path or "/") + (f"?{target.query}" if target.query else "")
+        # Spaces and control characters are escaped, so nothing typed (a release id, say) can
+        # end the request line or add a header of its own; a token cannot either.
+        path_part = urllib.parse.quote(target.path or "/", safe="/%:@!$&'()*+,;=~-._")
+        query_part = urllib.parse.quote(target.query, safe="/%:@!$&'()*+,;=~-._?")
+        selector = path_part + (f"?{query_part}" if query_part else "")
+        if any(ch in value for value in headers.values() for ch in "\r\n\0"):
+            raise UsageError(
+                "The token holds a line break or a NUL, which no token does; "
+                "log in again (`sec-release login`) or set SEC_RELEASE_TOKEN to the token as issued"
+            )
         headers["Connection"] = "close"
         try:
             if target.scheme == "https":
@@ -161,6 +170,8 @@ def _http(
             parts.append(chunk)
             size += len(chunk)
     body = b"".join(parts)
+    if wanted is not None and size < wanted:
+        raise NotHttp(f"the answer ended after {size} of its {wanted} bytes")
     return int(code), found.get("content-type", ""), body if wanted is None else body[:wanted]
 
 
