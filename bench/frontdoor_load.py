@@ -234,6 +234,7 @@ async def main(seconds: float, levels: list[int]) -> None:
 
     from frontdoor.commands_api import allowed_actor
     from frontdoor.errors import Forbidden
+    from rules.audit import SYSTEM
     from schemas import commands as c
     from schemas.errors import Refused
     from settings import Settings
@@ -343,12 +344,17 @@ async def main(seconds: float, levels: list[int]) -> None:
         for s in samples:
             if s.status == 200 and s.op in COMMAND_PATHS:
                 answered[s.release].add(s.request_id)
-        lost = duplicated = changed_by_refused = missing_id = compacted = 0
+        lost = duplicated = changed_by_refused = missing_id = compacted = by_itself = 0
         for release in releases:
             state = await deployment.state(release)
             compacted += state.compacted_audit
             new = [e for e in state.audit if e.seq not in before[release]]
-            ids = Counter(e.request_id for e in new if e.outcome == "accepted")
+            # What the release did by itself meanwhile (a reminder, an escalation: actor
+            # `sec-release`, no request id) is no one's command; counted apart.
+            by_itself += sum(1 for e in new if e.actor == SYSTEM)
+            ids = Counter(
+                e.request_id for e in new if e.outcome == "accepted" and e.actor != SYSTEM
+            )
             missing_id += sum(1 for rid in answered[release] if not rid)
             lost += sum(1 for rid in answered[release] if rid and ids[rid] == 0)
             duplicated += sum(n - 1 for rid, n in ids.items() if n > 1)
@@ -396,7 +402,8 @@ async def main(seconds: float, levels: list[int]) -> None:
     print(
         f"audit: {sum(len(v) for v in answered.values())} commands answered 200; lost {lost}, "
         f"duplicated {duplicated}, changed by a refused one {changed_by_refused}, "
-        f"200 without a request id {missing_id}; 5xx {errors_5xx}"
+        f"200 without a request id {missing_id}; 5xx {errors_5xx}; "
+        f"entries the releases made by themselves (reminders, escalations) {by_itself}"
     )
     benchlib.write_result(
         "frontdoor_load",
@@ -419,6 +426,7 @@ async def main(seconds: float, levels: list[int]) -> None:
             "duplicated": duplicated,
             "errors_5xx": errors_5xx,
             "changed_by_refused": changed_by_refused,
+            "entries_by_the_release_itself": by_itself,
             "answered_200_without_request_id": missing_id,
             "audit_compacted": compacted,
             "commands_answered_200": sum(len(v) for v in answered.values()),
