@@ -17,7 +17,7 @@ START = london(date(2030, 1, 2), 10)
 SECAS = Actor.parse("SECAS:Cache")
 # Ad hoc releases whose first deadlines fall, lapse and escalate within the months skipped.
 GO_LIVES = [date(2031, 2, 27), date(2031, 3, 6), date(2031, 3, 13)]
-UNTIL = london(date(2030, 5, 30), 10)
+UNTIL = london(date(2030, 4, 10), 10)
 
 
 async def _months_of(
