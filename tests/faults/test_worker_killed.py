@@ -11,6 +11,7 @@ from typing import Any
 
 from temporalio.client import Client
 
+from rules.audit import SYSTEM
 from rules.clock import london
 from schemas import commands as c
 from schemas.status import ReleaseStatus
@@ -173,6 +174,14 @@ async def _run(
     return status, sorted(mail.keys)
 
 
+def _by_people(status: ReleaseStatus) -> list[str]:
+    return [a.command for a in status.audit if a.actor != SYSTEM]
+
+
+def _by_itself(status: ReleaseStatus) -> list[str]:
+    return sorted(a.command for a in status.audit if a.actor == SYSTEM)
+
+
 async def test_workers_restarted_across_continue_as_new_lose_nothing_and_mail_once(
     dev_client: Client, tmp_path: Path, mail_server: MailServer, contacts_file: Path
 ) -> None:
@@ -187,7 +196,11 @@ async def test_workers_restarted_across_continue_as_new_lose_nothing_and_mail_on
     assert [(d.key, d.status, d.met_on, d.escalation_level) for d in restarted.deadlines] == [
         (d.key, d.status, d.met_on, d.escalation_level) for d in steady.deadlines
     ]
-    assert [a.command for a in restarted.audit] == [a.command for a in steady.audit]
+    # People's commands in the order sent; what the release did on its own timers (reminders,
+    # escalations) the same, though where it falls among the commands depends on how fast a
+    # busy machine sent them (business time runs with real time on the dev server).
+    assert _by_people(restarted) == _by_people(steady)
+    assert _by_itself(restarted) == _by_itself(steady)
     # The appeal lodged against 1.0 is still open, its window (an ABANDON child) outliving the runs.
     assert [(w.version, w.status.value, len(w.appeals)) for w in restarted.appeals] == [
         ("1.0", "open", 1)
