@@ -43,6 +43,9 @@ CHECKS = [
 @schema.parametrize()
 @settings(
     max_examples=3,
+    # The same examples on every run, so CI answers for what was run here; a run with another
+    # seed (`--hypothesis-seed`) explores further.
+    derandomize=True,
     phases=[Phase.explicit, Phase.generate],
     deadline=None,
     suppress_health_check=list(HealthCheck),
