@@ -179,13 +179,10 @@ def alive(pid: int) -> bool:
     return True
 
 
-def stop_leftover_server(settings: Settings) -> str | None:
-    """Stop a dev server that an earlier `up` on this data dir left running; what was done.
-
-    A pid file is only left when that `up` did not stop cleanly (it was killed). Returns a
-    sentence saying what was found and done, or None when there is no pid file.
-    """
-    path = pid_file(settings)
+def stop_leftover(path: Path, is_ours: Callable[[int], bool]) -> tuple[int, str | None] | None:
+    """Stop the process whose pid the pid file `path` holds, if it is still ours, and remove the
+    file. None when there is no readable pid file; else the pid and how it was stopped ("stopped",
+    or "killed ..." when it ignored SIGTERM), or None as how when it had already stopped."""
     try:
         pid = int(json.loads(path.read_text(encoding="utf-8"))["pid"])
     except FileNotFoundError:
@@ -194,13 +191,10 @@ def stop_leftover_server(settings: Settings) -> str | None:
         with contextlib.suppress(OSError):
             path.unlink()
         return None
-    if not (alive(pid) and is_our_server(pid, settings)):
+    if not (alive(pid) and is_ours(pid)):
         with contextlib.suppress(OSError):
             path.unlink()
-        return (
-            f"An earlier `sec-release up` on {settings.data_dir} did not stop cleanly; its "
-            f"Temporal dev server (pid {pid}) had already stopped."
-        )
+        return pid, None
     how = "stopped"
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
@@ -210,11 +204,29 @@ def stop_leftover_server(settings: Settings) -> str | None:
     if alive(pid):
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-        how = "killed (it ignored SIGTERM for 20 s)"
+        how = f"killed (it ignored SIGTERM for {LEFTOVER_GRACE_SECONDS:g} s)"
         while alive(pid) and time.monotonic() < deadline + 5:
             time.sleep(0.1)
     with contextlib.suppress(OSError):
         path.unlink()
+    return pid, how
+
+
+def stop_leftover_server(settings: Settings) -> str | None:
+    """Stop a dev server that an earlier `up` on this data dir left running; what was done.
+
+    A pid file is only left when that `up` did not stop cleanly (it was killed). Returns a
+    sentence saying what was found and done, or None when there is no pid file.
+    """
+    found = stop_leftover(pid_file(settings), lambda pid: is_our_server(pid, settings))
+    if found is None:
+        return None
+    pid, how = found
+    if how is None:
+        return (
+            f"An earlier `sec-release up` on {settings.data_dir} did not stop cleanly; its "
+            f"Temporal dev server (pid {pid}) had already stopped."
+        )
     return (
         f"Found the Temporal dev server (pid {pid}) that an earlier `sec-release up` on "
         f"{settings.data_dir} left running, and {how} it."

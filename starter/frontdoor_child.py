@@ -20,18 +20,15 @@ import asyncio
 import contextlib
 import json
 import os
-import signal
 import sys
-import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from settings import Settings
-from starter.devserver import alive, die_with_parent, stop
+from starter.devserver import die_with_parent, stop, stop_leftover
 from starter.errors import Unavailable
 
 READY_TIMEOUT_SECONDS = 60.0
-LEFTOVER_GRACE_SECONDS = 20.0
 PID_FILE = "frontdoor.pid"
 CHILD_FLAG = "--child-of-up"
 # Settings that would point the child elsewhere than `up`'s dev server (it has no TLS or key).
@@ -99,33 +96,10 @@ def is_our_front_door(pid: int, settings: Settings) -> bool:
 
 def stop_leftover_front_door(settings: Settings) -> str | None:
     """Stop a front door that an earlier `up` on this data dir left running; what was done."""
-    path = pid_file(settings)
-    try:
-        pid = int(json.loads(path.read_text(encoding="utf-8"))["pid"])
-    except FileNotFoundError:
+    found = stop_leftover(pid_file(settings), lambda pid: is_our_front_door(pid, settings))
+    if found is None or found[1] is None:
         return None
-    except (OSError, ValueError, KeyError, TypeError):
-        with contextlib.suppress(OSError):
-            path.unlink()
-        return None
-    if not (alive(pid) and is_our_front_door(pid, settings)):
-        with contextlib.suppress(OSError):
-            path.unlink()
-        return None
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + LEFTOVER_GRACE_SECONDS
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    how = "stopped"
-    if alive(pid):
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        how = "killed (it ignored SIGTERM for 20 s)"
-        while alive(pid) and time.monotonic() < deadline + 5:
-            time.sleep(0.1)
-    with contextlib.suppress(OSError):
-        path.unlink()
+    pid, how = found
     return (
         f"Found the front door (pid {pid}) that an earlier `sec-release up` on "
         f"{settings.data_dir} left running, and {how} it."

@@ -156,10 +156,20 @@ async def user(request: Request, login: str) -> HTMLResponse:
 
 @router.post("/users/{login}/disable")
 async def disable_user(request: Request, login: str) -> Response:
+    return await _switch(request, login, enabled=False)
+
+
+@router.post("/users/{login}/enable")
+async def enable_user(request: Request, login: str) -> Response:
+    return await _switch(request, login, enabled=True)
+
+
+async def _switch(request: Request, login: str, *, enabled: bool) -> Response:
+    """Enable or disable a login; SECAS cannot disable its own here."""
     session = await _secas(request)
     if isinstance(session, HTMLResponse):
         return session
-    if login == session.principal.login:
+    if not enabled and login == session.principal.login:
         return await _user_page(
             session,
             login,
@@ -167,25 +177,15 @@ async def disable_user(request: Request, login: str) -> Response:
             problem="You cannot disable your own login here (you would be signed out for good); "
             "another SECAS user, or `sec-release users disable` where the store is, can.",
         )
+    done = "enabled" if enabled else "disabled"
     try:
-        entry = await session.directory.disable(login)
+        entry = await (
+            enable(session.directory, login) if enabled else session.directory.disable(login)
+        )
     except Refused as exc:
         return _not_found(session, exc.sentence)
-    record_change(_by(session), f"disabled {entry.principal}")
-    return RedirectResponse(f"/users/{quote(login)}?done=disabled", status_code=303)
-
-
-@router.post("/users/{login}/enable")
-async def enable_user(request: Request, login: str) -> Response:
-    session = await _secas(request)
-    if isinstance(session, HTMLResponse):
-        return session
-    try:
-        entry = await enable(session.directory, login)
-    except Refused as exc:
-        return _not_found(session, exc.sentence)
-    record_change(_by(session), f"enabled {entry.principal}")
-    return RedirectResponse(f"/users/{quote(login)}?done=enabled", status_code=303)
+    record_change(_by(session), f"{done} {entry.principal}")
+    return RedirectResponse(f"/users/{quote(login)}?done={done}", status_code=303)
 
 
 @router.post("/users/{login}/tokens")

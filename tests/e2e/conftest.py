@@ -34,6 +34,7 @@ from rules.workdays import WorkingDayCalendar, calendar_around
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 90.0
 STOP_TIMEOUT_SECONDS = 30.0
+GONE_WITHIN_SECONDS = 20.0
 COMMAND_TIMEOUT_SECONDS = 60.0
 PARALLEL_COMMANDS = 4
 T = TypeVar("T")
@@ -224,6 +225,18 @@ class DevServer:
                 pytest.fail(f"`sec-release up` was not up after {START_TIMEOUT_SECONDS:.0f} s")
             time.sleep(0.2)
 
+    def kill(self) -> None:
+        """SIGKILL: `up` cannot stop anything it started."""
+        assert self.process is not None, "not running"
+        process, self.process = self.process, None
+        process.kill()
+        process.wait(10)
+
+    def pid_in(self, name: str) -> int:
+        """The pid `up` recorded in the data dir's pid file `name` (temporal.pid, frontdoor.pid)."""
+        pid: int = json.loads((self.data_dir / name).read_text(encoding="utf-8"))["pid"]
+        return pid
+
     def stop(self) -> int:
         """SIGTERM, as a service manager would send it; the exit code of `up`."""
         assert self.process is not None, "not running"
@@ -252,6 +265,31 @@ def running_stack(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterat
     finally:
         if dev.process is not None:
             dev.stop()
+
+
+@pytest.fixture
+def dev(tmp_path: Path) -> Iterator[DevServer]:
+    """An `up` of the test's own (not yet started), on its own data dir and ports."""
+    dev = DevServer(data_dir=tmp_path / "data", log=tmp_path / "up.log")
+    try:
+        yield dev
+    finally:
+        if dev.process is not None:
+            dev.stop()
+
+
+def gone(pid: int, seconds: float = GONE_WITHIN_SECONDS) -> bool:
+    """Whether process `pid` has exited (or is a zombie) within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1]
+        except OSError:
+            return True
+        if state.split()[0] == "Z":
+            return True
+        time.sleep(0.2)
+    return False
 
 
 @pytest.fixture(scope="session")

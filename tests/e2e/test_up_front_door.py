@@ -13,32 +13,15 @@ import signal
 import subprocess
 import sys
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from settings import Settings
 from starter.frontdoor_child import command, environment, is_our_front_door
-from tests.e2e.conftest import REPO, DevServer
-from tests.e2e.test_up_killed import gone, kill_up
+from tests.e2e.conftest import REPO, DevServer, gone
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
-
-
-@pytest.fixture
-def dev(tmp_path: Path) -> Iterator[DevServer]:
-    server = DevServer(data_dir=tmp_path / "data", log=tmp_path / "up.log")
-    try:
-        yield server
-    finally:
-        if server.process is not None:
-            server.stop()
-
-
-def front_door_pid(dev: DevServer) -> int:
-    pid: int = json.loads((dev.data_dir / "frontdoor.pid").read_text(encoding="utf-8"))["pid"]
-    return pid
 
 
 def health(dev: DevServer) -> dict[str, object]:
@@ -52,17 +35,17 @@ def test_the_front_door_is_a_child_of_up_that_dies_with_it_killed_by_sigkill(
 ) -> None:
     dev.start()
     assert dev.process is not None
-    pid = front_door_pid(dev)
+    pid = dev.pid_in("frontdoor.pid")
     assert pid != dev.process.pid
     assert is_our_front_door(pid, Settings(SEC_RELEASE_DATA_DIR=str(dev.data_dir)))
     assert health(dev)["dev_mode"] is True  # answering once the banner is out, in dev mode
-    kill_up(dev)
+    dev.kill()
     assert gone(pid), "the front door outlived `up`"
 
     start = dev.log.stat().st_size
     dev.start()  # the same data dir and ports: port free again
     assert "already in use" not in dev.log_text(start)
-    assert front_door_pid(dev) != pid
+    assert dev.pid_in("frontdoor.pid") != pid
     assert dev.stop() == 0
     assert not (dev.data_dir / "frontdoor.pid").exists(), "a clean stop leaves no pid file"
 
@@ -106,7 +89,7 @@ def test_up_says_so_and_stops_when_its_front_door_dies(dev: DevServer) -> None:
     assert dev.process is not None
     up = dev.process
     start = dev.log.stat().st_size
-    os.kill(front_door_pid(dev), signal.SIGKILL)
+    os.kill(dev.pid_in("frontdoor.pid"), signal.SIGKILL)
     code = up.wait(60)
     dev.process = None
     said = dev.log_text(start)

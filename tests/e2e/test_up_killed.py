@@ -11,53 +11,13 @@ import os
 import signal
 import stat
 import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from settings import Settings
 from starter.devserver import command, is_our_server
-from tests.e2e.conftest import DevServer
-
-GONE_WITHIN_SECONDS = 20.0
-
-
-@pytest.fixture
-def dev(tmp_path: Path) -> Iterator[DevServer]:
-    server = DevServer(data_dir=tmp_path / "data", log=tmp_path / "up.log")
-    try:
-        yield server
-    finally:
-        if server.process is not None:
-            server.stop()
-
-
-def recorded_pid(dev: DevServer) -> int:
-    pid: int = json.loads((dev.data_dir / "temporal.pid").read_text(encoding="utf-8"))["pid"]
-    return pid
-
-
-def gone(pid: int, seconds: float = GONE_WITHIN_SECONDS) -> bool:
-    """Whether process `pid` has exited (or is a zombie) within `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1]
-        except OSError:
-            return True
-        if state.split()[0] == "Z":
-            return True
-        time.sleep(0.2)
-    return False
-
-
-def kill_up(dev: DevServer) -> None:
-    assert dev.process is not None
-    dev.process.kill()  # SIGKILL: `up` cannot stop anything
-    dev.process.wait(10)
-    dev.process = None
+from tests.e2e.conftest import DevServer, gone
 
 
 @pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs Linux /proc")
@@ -65,9 +25,9 @@ def test_the_dev_server_dies_with_up_killed_by_sigkill_and_up_starts_again(
     dev: DevServer,
 ) -> None:
     dev.start()
-    server_pid = recorded_pid(dev)
+    server_pid = dev.pid_in("temporal.pid")
     assert is_our_server(server_pid, Settings(SEC_RELEASE_DATA_DIR=str(dev.data_dir)))
-    kill_up(dev)
+    dev.kill()
     assert gone(server_pid), "the Temporal dev server outlived `up`"
 
     start = dev.log.stat().st_size
@@ -75,7 +35,7 @@ def test_the_dev_server_dies_with_up_killed_by_sigkill_and_up_starts_again(
     said = dev.log_text(start)
     assert f"An earlier `sec-release up` on {dev.data_dir} did not stop cleanly" in said, said
     assert "already in use" not in said
-    assert recorded_pid(dev) != server_pid
+    assert dev.pid_in("temporal.pid") != server_pid
     assert dev.stop() == 0
     assert not (dev.data_dir / "temporal.pid").exists(), "a clean stop leaves no pid file"
 
