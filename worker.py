@@ -89,10 +89,14 @@ def build_worker(
     register: ReleaseRegister,
     keys: Callable[[], list[TrustedKey]],
     max_cached_workflows: int = DEFAULT_MAX_CACHED_WORKFLOWS,
+    stall_seconds: float | None = None,
 ) -> Worker:
     """A worker serving every workflow and activity of sec-release on `task_queue`, keeping at
-    most `max_cached_workflows` workflows in memory (`Settings.max_cached_workflows`)."""
-    return Worker(
+    most `max_cached_workflows` workflows in memory (`Settings.max_cached_workflows`).
+
+    `stall_seconds`: how long an activation may run before the SDK fails it as a potential
+    deadlock (None: the SDK's 2 s; see `allow_stalls`)."""
+    worker = Worker(
         client,
         task_queue=task_queue,
         workflows=list(WORKFLOWS),
@@ -100,6 +104,36 @@ def build_worker(
         workflow_runner=workflow_runner(),
         max_cached_workflows=max_cached_workflows,
     )
+    if stall_seconds is not None:
+        allow_stalls(worker, stall_seconds)
+    return worker
+
+
+# How long a rehearsal's or a test's activation may run before it is taken for a deadlock.
+STARVED_CPU_STALL_SECONDS = 60.0
+
+
+def allow_stalls(worker: Worker, seconds: float) -> None:
+    """Let an activation run `seconds` before the SDK fails it as a potential deadlock.
+
+    The SDK fails an activation that has not yielded within 2 s (TMPRL1101) and has no public
+    setting for it. Our longest activations take ~160 ms of CPU (a June 2020 rehearsal, measured
+    with a per-activation timer), but on a starved CPU (a load average of 10 on two cores) one
+    took over 2 s of wall time; the SDK then failed it, could not evict the run ("Eviction
+    processed, but 6 tasks remain") and, on the time-skipping server, whose clock waits for
+    outstanding work, the rehearsal stalled for good. A rehearsal (and every test worker) waits
+    longer instead: a real deadlock still fails, later. Production workers on a real server keep
+    the SDK's 2 s, since there a failed task is retried. Reaches into the SDK's worker, so an
+    SDK that renamed the attribute fails here, loudly, rather than silently ignoring it.
+    """
+    inner = getattr(worker, "_workflow_worker", None)
+    if inner is None or not hasattr(inner, "_deadlock_timeout_seconds"):
+        raise RuntimeError(
+            "temporalio's worker no longer has _workflow_worker._deadlock_timeout_seconds: "
+            "worker.allow_stalls needs updating for this SDK version"
+        )
+    if inner._deadlock_timeout_seconds is not None:  # None: debug mode, no detection at all
+        inner._deadlock_timeout_seconds = seconds
 
 
 @asynccontextmanager

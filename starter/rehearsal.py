@@ -39,7 +39,7 @@ from starter.client import Clock, ReleaseClient, configure_runtime, register_sea
 from starter.errors import Unavailable, UsageError
 from starter.keys import Signer, SigningKey
 from starter.scenario import Scenario
-from worker import build_worker
+from worker import STARVED_CPU_STALL_SECONDS, build_worker
 
 if TYPE_CHECKING:
     from schemas.base import Actor
@@ -128,6 +128,7 @@ class Rehearsal:
             register=self.register,
             keys=lambda: [self.key.trusted(rehearsal=True)],
             max_cached_workflows=self.max_cached_workflows,
+            stall_seconds=STARVED_CPU_STALL_SECONDS,
         )
         await self._worker.__aenter__()
         return self

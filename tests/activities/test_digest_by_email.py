@@ -25,7 +25,7 @@ from tests.activities.conftest import MailServer
 from tests.activities.test_escalations_by_email import eventually
 from tests.keys import keys_for_tests, signer_for_tests
 from tests.workflows.histories import record_history
-from worker import build_worker
+from worker import STARVED_CPU_STALL_SECONDS, build_worker
 from workflows.digest import DigestWorkflow
 
 SECAS = Actor.parse("SECAS:David Kemp")
@@ -76,6 +76,7 @@ async def test_two_releases_escalating_on_one_day_make_one_morning_message_per_r
             sender=sender,
             register=SqlRegister(sessions),
             keys=keys_for_tests,
+            stall_seconds=STARVED_CPU_STALL_SECONDS,
         ):
             digest = await ensure_digest(
                 env.client,

@@ -24,7 +24,7 @@ from starter.client import Clock, ReleaseClient
 from starter.rehearsal import skip_time
 from tests.activities.conftest import MailServer
 from tests.keys import keys_for_tests, signer_for_tests
-from worker import build_worker
+from worker import STARVED_CPU_STALL_SECONDS, build_worker
 
 SECAS = Actor.parse("SECAS:David Kemp")
 # A week after the scope_system and notice_12m deadlines (25 June 2019) lapsed.
@@ -71,7 +71,12 @@ async def test_a_release_created_late_mails_each_escalation_once_as_levels_rise(
 
     try:
         async with build_worker(
-            env.client, task_queue, sender=sender, register=register, keys=keys_for_tests
+            env.client,
+            task_queue,
+            sender=sender,
+            register=register,
+            keys=keys_for_tests,
+            stall_seconds=STARVED_CPU_STALL_SECONDS,
         ):
             await deployment.create_release(
                 "2020-06", actor=SECAS, go_live=None, release_type=None, ad_hoc=False

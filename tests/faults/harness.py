@@ -22,7 +22,7 @@ from activities.store import OutboxStatus, open_engine, session_factory, upgrade
 from schemas.workflow_io import release_workflow_id
 from starter.client import Clock, ReleaseClient
 from tests.keys import keys_for_tests, signer_for_tests
-from worker import build_worker
+from worker import STARVED_CPU_STALL_SECONDS, build_worker
 
 
 async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 60) -> None:
@@ -50,6 +50,7 @@ class Production:
             sender=self.sender,
             register=self.register,
             keys=keys_for_tests,
+            stall_seconds=STARVED_CPU_STALL_SECONDS,
         )
 
     async def outbox(self) -> list[tuple[str, str]]:
