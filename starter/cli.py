@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
@@ -98,7 +99,31 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
     """The whole command line; for a command line that names an offline command (`calendar
     2027`) or a reading (`status ID`), only that command's parser, so it answers without
     importing (or building the parsers of) the commands it does not run. `main` falls back to
-    the whole command line when such a narrowed parse fails, so every error reads the same."""
+    the whole command line when such a narrowed parse fails, so every error reads the same.
+
+    Each parser is built once per process and reused: argparse parsers hold no state between
+    parses, our options' defaults are all SUPPRESS (settings are read when a command runs) and
+    the help's width is read when help is printed. The whole command line costs ~100 ms to
+    build (argparse looks gettext catalogues up on the disk for every help text), which a
+    rehearsal or an in-process caller would otherwise pay per line."""
+    from starter import offline, read_cmds
+
+    words = [a for a in (argv or []) if not a.startswith("-")]
+    if words and words[0] in offline.COMMANDS:
+        return _parser("offline", words[0])
+    if words and words[0] in read_cmds.COMMANDS:
+        # A reading goes over HTTP: its parser only, not the lifecycle commands' (built from
+        # the command models, which it never uses).
+        return _parser("read", words[0])
+    from starter import directory_cmds
+
+    if words and words[0] in directory_cmds.COMMANDS:
+        return _parser("directory", None)
+    return _parser("all", None)
+
+
+@functools.cache
+def _parser(scope: str, only: str | None) -> Parser:
     common = common_options()
     parser = Parser(
         prog="sec-release",
@@ -110,20 +135,17 @@ def build_parser(argv: Sequence[str] | None = None) -> Parser:
     # Each command module is imported only when its commands are needed (bench/README.md).
     from starter import offline, read_cmds
 
-    words = [a for a in (argv or []) if not a.startswith("-")]
-    if words and words[0] in offline.COMMANDS:
-        offline.register(sub, common, only=words[0])
+    if scope == "offline":
+        offline.register(sub, common, only=only)
         return parser
-    if words and words[0] in read_cmds.COMMANDS:
-        # A reading goes over HTTP: its parser only, not the lifecycle commands' (built from
-        # the command models, which it never uses).
-        read_cmds.register(sub, common, only=words[0])
+    if scope == "read":
+        read_cmds.register(sub, common, only=only)
         return parser
     offline.register(sub, common)
     from starter import directory_cmds
 
     directory_cmds.register(sub, common)
-    if words and words[0] in directory_cmds.COMMANDS:
+    if scope == "directory":
         return parser
     from starter import (
         audit_cmds,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import shlex
 import uuid
 from dataclasses import dataclass, field
@@ -272,10 +271,8 @@ def _step_error(exc: Exception) -> str:
     return f"the step could not run ({type(exc).__name__}{': ' + first if first else ''})"
 
 
-@functools.cache
 def _command_line() -> Parser:
-    """The CLI's whole parser, built once per process: building it costs tens of milliseconds
-    (argparse looks up a translation for every help text), which a scenario paid per line."""
+    """The CLI's whole parser (built once per process by `starter.cli.build_parser`)."""
     from starter.cli import build_parser
 
     return build_parser()

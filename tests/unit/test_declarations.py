@@ -72,6 +72,21 @@ def test_a_command_line_becomes_its_declared_model(line: str, command: c.Command
     assert c.typed(op.command).split()[0] == line.split()[0]
 
 
+def test_the_parser_is_built_once_and_one_parse_leaves_nothing_for_the_next() -> None:
+    assert build_parser() is build_parser()
+    many = _parse(
+        "mod add 2020-06 MP1 --title A --system --impact DCC --impact Suppliers --cost sit=1 --cost uit=2"
+    )
+    op = many.make_op(many)
+    assert op.command.impacts == ["DCC", "Suppliers"]
+    assert op.command.costs == {CostLine.SIT: Decimal(1), CostLine.UIT: Decimal(2)}
+    none = _parse("mod add 2020-06 MP2 --title B --docs-only")
+    op = none.make_op(none)
+    assert op.command.impacts == [] and op.command.costs == {}
+    again = _parse("mod add 2020-06 MP3 --title C --system --impact DCC")
+    assert again.make_op(again).command.impacts == ["DCC"]
+
+
 def test_the_audit_shows_a_command_as_it_is_typed() -> None:
     assert c.typed(c.VoteCast(go=True)) == "vote go"
     assert c.typed(c.Recommend(group="TAG", go=True, comments="fine")) == (
