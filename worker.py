@@ -71,7 +71,8 @@ def activities_for(
     reads = TemporalReads(client)
     reconciliation = Reconciliation(client, register)
     return [
-        notices.send_notice,
+        notices.send_notice,  # releases started before notices were batched, and the Panel
+        notices.send_notices,
         notices.send_digests,
         records.record_release,
         reads.read_panel_freezes,

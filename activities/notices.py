@@ -1,4 +1,5 @@
-"""`send_notice`: deliver one message a release asked for, exactly once per key."""
+"""`send_notice` and `send_notices`: deliver the messages a release asked for, exactly once per
+key, one at a time or a wake's worth in order."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from temporalio.exceptions import ApplicationError
 
 from activities.mail import MailUndeliverable
 from schemas.digest import DigestReceipt, DigestRequest
-from schemas.workflow_io import NoticeReceipt, NoticeRequest
+from schemas.workflow_io import (
+    NoticeReceipt,
+    NoticeRequest,
+    NoticesReceipt,
+    NoticesRequest,
+    UndeliverableNotice,
+)
 
 UNDELIVERABLE = "Undeliverable"
 """The `ApplicationError` type of a notice that can never be sent (never retried)."""
@@ -31,14 +38,16 @@ class NoticeSender(Protocol):
 
 
 class NoticeActivities:
-    """The `send_notice` activity over a `NoticeSender` (the SQL outbox and SMTP in production).
+    """The `send_notice` and `send_notices` activities over a `NoticeSender` (the SQL outbox
+    and SMTP in production). Releases started before batching send one notice per activity.
 
     It heartbeats while the sender works, so a worker that dies mid-delivery is noticed within
     the heartbeat timeout the release sets, and the delivery is retried on another worker.
 
-    A notice that can never be sent fails the activity with a non-retryable `ApplicationError`
-    of type `Undeliverable` (details: the key and the error), so the release can report it and
-    go on with its next notice instead of waiting behind it.
+    A notice that can never be sent fails `send_notice` with a non-retryable `ApplicationError`
+    of type `Undeliverable` (details: the key and the error), and is named in `send_notices`'
+    receipt, so the release can report it and go on with its next notice instead of waiting
+    behind it.
     """
 
     def __init__(self, sender: NoticeSender, heartbeat_every: float = 1.0) -> None:
@@ -54,6 +63,31 @@ class NoticeActivities:
             raise ApplicationError(
                 exc.sentence, exc.key, exc.error, type=UNDELIVERABLE, non_retryable=True
             ) from None
+        finally:
+            beating.cancel()
+
+    @activity.defn(name="send_notices")
+    async def send_notices(self, request: NoticesRequest) -> NoticesReceipt:
+        """Send a wake's notices in order, each as `send_notice` sends one.
+
+        A notice that can never be sent is reported by key in the receipt and the next one goes
+        on, so the release marks it failed and tells SECAS as it does for `send_notice`. Any
+        other failure fails the whole attempt, which Temporal retries: the notices this attempt
+        already delivered are found delivered by key and not sent again (the sender's
+        idempotence, as for a retried `send_notice`), so a worker dying mid-batch loses none
+        and sends none twice.
+        """
+        beating = asyncio.create_task(self._heartbeat())
+        receipt = NoticesReceipt()
+        try:
+            for notice in request.notices:
+                try:
+                    receipt.sent.append(await self._sender.send(request.one(notice)))
+                except MailUndeliverable as exc:
+                    receipt.undeliverable.append(
+                        UndeliverableNotice(key=notice.key, sentence=exc.sentence)
+                    )
+            return receipt
         finally:
             beating.cancel()
 

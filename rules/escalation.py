@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from rules.clock import LONDON, lapse_moment, london
@@ -101,12 +102,20 @@ def iter_escalation_schedule(
     day = anchor
     while True:
         # Each slot is `step_working_days` after the previous one: counted once, not from the anchor.
-        day = cal.add(day, policy.step_working_days)
+        day = _step(cal, day, policy.step_working_days)
         at = london(day, policy.send_hour)
         if at <= level_one_at:
             continue
         yield ScheduledSend(at, SendKind.ESCALATION, level)
         level += 1
+
+
+@lru_cache(maxsize=8192)
+def _step(cal: WorkingDayCalendar, day: date, working_days: int) -> date:
+    """`cal.add(day, working_days)`, remembered: a release walks each open deadline's schedule
+    from its start on every wake (`tick`, `next_wake`), so the same steps are counted again and
+    again, day by day, as its escalations pile up (pure, so remembering changes no date)."""
+    return cal.add(day, working_days)
 
 
 def _up_the_ladder(
@@ -117,7 +126,7 @@ def _up_the_ladder(
     day = level_one_at.astimezone(LONDON).date()
     level, repeat = 1, 1
     while True:
-        day = cal.add(day, policy.step_working_days)
+        day = _step(cal, day, policy.step_working_days)
         if level < top:
             level, repeat = level + 1, 1
         else:

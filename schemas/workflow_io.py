@@ -172,6 +172,40 @@ class NoticeReceipt(Model):
     delivered_at: datetime | None = None
 
 
+class NoticesRequest(Model):
+    """The `send_notices` activity's argument: the messages one wake of a release queued, to
+    send in this order, each exactly once by its key (as `send_notice` sends one)."""
+
+    release_id: str
+    release_name: str
+    go_live: date
+    notices: list[Notice]
+
+    def one(self, notice: Notice) -> NoticeRequest:
+        """The `send_notice` request of one of these notices."""
+        return NoticeRequest(
+            release_id=self.release_id,
+            release_name=self.release_name,
+            go_live=self.go_live,
+            notice=notice,
+        )
+
+
+class UndeliverableNotice(Model):
+    """A notice of a batch that can never be sent: its key and the sentence saying why (the
+    message `send_notice`'s `Undeliverable` error carries)."""
+
+    key: str
+    sentence: str
+
+
+class NoticesReceipt(Model):
+    """What `send_notices` did, per key: sent (or kept for the digest), or never sendable."""
+
+    sent: list[NoticeReceipt] = Field(default_factory=list)
+    undeliverable: list[UndeliverableNotice] = Field(default_factory=list)
+
+
 class PanelFreezesRequest(Model):
     """The `read_panel_freezes` activity's argument: where the Panel's own list is."""
 

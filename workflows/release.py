@@ -29,7 +29,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.redates_and_waivers import learn_freezes
     from rules.release_calendar import ReleasePlan
     from rules.seal import check_seal, remember
-    from rules.status import build_status, has_lapsed, owing_roles
+    from rules.status import build_status, has_lapsed, owing_roles, portfolio_facts
     from rules.tracking import is_ended, next_wake, tick
     from schemas.commands import ActRequest, ActResult
     from schemas.seal import TrustedKey
@@ -51,6 +51,8 @@ with workflow.unsafe.imports_passed_through():
         FreezeSync,
         NoticeReceipt,
         NoticeRequest,
+        NoticesReceipt,
+        NoticesRequest,
         PanelFreezesRequest,
         RecordReceipt,
         RecordRequest,
@@ -107,6 +109,13 @@ UNDELIVERABLE = "Undeliverable"
 # Each record in the register carries what the portfolio shows (name, RID version, freeze,
 # open deadlines), so the web portfolio reads the register instead of every release's status.
 PORTFOLIO_IN_REGISTER = "portfolio-facts-in-the-register"
+# The notices a wake queues go out in one `send_notices` activity, in order, instead of one
+# `send_notice` activity each (n + 2 activations a wake become about 3). Runs started before
+# this change keep sending them one at a time.
+BATCHED_NOTICES = "notices-delivered-in-batches"
+# At most this many notices in one `send_notices` (a release created late queues a dozen at
+# once; a batch's payload and its start-to-close timeout stay modest). The rest go in the next.
+MAX_NOTICES_PER_BATCH = 25
 # A run never continues as new for size before this many events, whatever its size.
 MIN_EVENTS_BEFORE_CONTINUING = 100
 
@@ -150,7 +159,8 @@ class ReleaseWorkflow:
     Deadlines owned: every deadline of SPEC section 4 (scope, notices, TAD, evidence,
     regression, approval notices, appeal windows, actual costs, spend updates). The workflow
     sleeps until the next reminder, lapse or escalation, wakes early when a command changes the
-    picture, and sends each notice through the `send_notice` activity, one at a time in order.
+    picture, and sends the notices a wake queued through one `send_notices` activity, in order
+    (runs started before that change: one `send_notice` activity per notice).
     Time is the business clock: `workflow.now()` plus an offset fixed at start (zero in
     production; a rehearsal runs a past release on a clock that starts today).
     """
@@ -180,7 +190,8 @@ class ReleaseWorkflow:
                 "A release starts with `create` or continues with `state`.", non_retryable=True
             )
         self._dirty = False
-        self._delivering: str | None = None
+        self._delivering: str | None = None  # the (first) key being delivered
+        self._batched_notices = False  # BATCHED_NOTICES, decided once per run in `run`
         self._recording = False
         self._search: dict[str, object] = {}
         self._alarms: set[datetime] = set()
@@ -258,6 +269,7 @@ class ReleaseWorkflow:
         self._growth_not_size = workflow.patched(GROWTH_NOT_SIZE)
         self._tick_while_holding = workflow.patched(TICK_WHILE_HOLDING)
         self._portfolio_in_register = workflow.patched(PORTFOLIO_IN_REGISTER)
+        self._batched_notices = workflow.patched(BATCHED_NOTICES)
         self._start_bytes = workflow.info().get_current_history_size()
         if input.state is None:
             await self._signal(
@@ -489,7 +501,7 @@ class ReleaseWorkflow:
             )
         )
 
-    # -- notices, one at a time in order ---------------------------------------------------------
+    # -- notices, in order: a wake's worth at a time, or one at a time in older runs -------------
 
     def _next_undelivered(self) -> Notice | None:
         return next(
@@ -501,6 +513,9 @@ class ReleaseWorkflow:
         return self._next_undelivered() is None
 
     async def _deliver_notices(self) -> None:
+        if self._batched_notices:
+            await self._deliver_batches()
+            return
         while True:
             await workflow.wait_condition(
                 lambda: not self._stopping and self._next_undelivered() is not None
@@ -536,6 +551,50 @@ class ReleaseWorkflow:
                 notice.delivery = Delivery.SENT
             self._delivering = None
 
+    def _undelivered(self) -> list[Notice]:
+        """The next notices to send, in order (at most `MAX_NOTICES_PER_BATCH`)."""
+        pending = (
+            n for n in self._state.notices if n.delivery not in (Delivery.SENT, Delivery.FAILED)
+        )
+        return [n for _, n in zip(range(MAX_NOTICES_PER_BATCH), pending, strict=False)]
+
+    async def _deliver_batches(self) -> None:
+        """Send what is queued in one `send_notices` activity, then mark each notice by key:
+        sent, or failed and reported to SECAS (whose report goes in the next batch, as it went
+        after the notices already queued when it was sent one at a time)."""
+        while True:
+            await workflow.wait_condition(
+                lambda: not self._stopping and self._next_undelivered() is not None
+            )
+            batch = self._undelivered()
+            self._delivering = batch[0].key
+            request = NoticesRequest(
+                release_id=self._state.id,
+                release_name=self._state.name,
+                go_live=self._state.go_live,
+                notices=batch,
+            )
+            more = f" (+{len(batch) - 1} more)" if len(batch) > 1 else ""
+            receipt: NoticesReceipt = await workflow.execute_activity(
+                "send_notices",
+                request,
+                result_type=NoticesReceipt,
+                # Each delivery gives up within the one-notice timeout (activities/mail.py), so
+                # an attempt gets that much per notice and a timed-out one has stopped sending.
+                start_to_close_timeout=ACTIVITY_TIMEOUT * len(batch),
+                heartbeat_timeout=timedelta(seconds=self._input.notice_heartbeat_seconds),
+                retry_policy=RETRY_FOR_EVER,
+                summary=excerpt(batch[0].subject, 180) + more,
+            )
+            failed = {u.key: u.sentence for u in receipt.undeliverable}
+            for notice in batch:
+                if notice.key in failed:
+                    boundary.undeliverable(self._state, self._ctx(), notice.key, failed[notice.key])
+                    self._dirty = True
+                else:
+                    notice.delivery = Delivery.SENT
+            self._delivering = None
+
     # -- the register and audit trail in the store -------------------------------------------
 
     def _all_recorded(self) -> bool:
@@ -547,7 +606,11 @@ class ReleaseWorkflow:
         state = self._state
         portfolio = None
         if self._portfolio_in_register:
-            portfolio = PortfolioFacts.of(final or build_status(state, self._now()))
+            portfolio = (
+                PortfolioFacts.of(final)
+                if final is not None
+                else portfolio_facts(state, self._now())
+            )
             self._portfolio_stale = False
         return RecordRequest(
             release_id=state.id,
@@ -606,7 +669,7 @@ class ReleaseWorkflow:
         (a freeze learnt from the Panel, a deadline redated by one)."""
         if not self._portfolio_in_register:
             return
-        seen = PortfolioFacts.of(build_status(self._state, now)).model_dump(exclude={"as_of"})
+        seen = portfolio_facts(self._state, now).model_dump(exclude={"as_of"})
         if self._portfolio_seen is not None and seen != self._portfolio_seen:
             self._portfolio_stale = True
         self._portfolio_seen = seen

@@ -25,6 +25,25 @@ from tests.keys import keys_for_tests, signer_for_tests
 from worker import STARVED_CPU_STALL_SECONDS, build_worker
 
 
+async def notice_batches(client: Client, workflow_id: str) -> list[list[str]]:
+    """The keys of each `send_notices` activity the workflow scheduled, in its history's order."""
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    from schemas.workflow_io import NoticesRequest
+
+    batches: list[list[str]] = []
+    async for event in client.get_workflow_handle(workflow_id).fetch_history_events():
+        if not event.HasField("activity_task_scheduled_event_attributes"):
+            continue
+        scheduled = event.activity_task_scheduled_event_attributes
+        if scheduled.activity_type.name == "send_notices":
+            [request] = await pydantic_data_converter.decode(
+                scheduled.input.payloads, [NoticesRequest]
+            )
+            batches.append([n.key for n in request.notices])
+    return batches
+
+
 async def eventually(check: Callable[[], Awaitable[bool]], what: str, seconds: float = 60) -> None:
     """Wait in real time (activities run for real) until `check` holds."""
     for _ in range(int(seconds * 10)):

@@ -16,7 +16,7 @@ from rules.clock import london
 from schemas import commands as c
 from schemas.status import ReleaseStatus
 from tests.activities.conftest import MailServer
-from tests.faults.harness import eventually, production
+from tests.faults.harness import eventually, notice_batches, production
 from tests.june2020 import DCC, PANEL, PARTY, SECAS, scope_steps
 
 CREATED_LATE = london(date(2019, 7, 1), 10)
@@ -24,17 +24,19 @@ LEVEL_1 = ["2020-06/notice_12m/c1/L1", "2020-06/scope_system/c1/L1"]
 
 
 class StallingMailServer(MailServer):
-    """Holds the first message's DATA until released, then refuses it (the session died)."""
+    """Takes `before` messages, then holds the next one's DATA until released and refuses it
+    (the session died)."""
 
-    def __init__(self) -> None:
+    def __init__(self, before: int = 0) -> None:
         super().__init__()
         self.stalled = asyncio.Event()
         self.release = asyncio.Event()
-        self._first = True
+        self._before = before
+        self._stalled_once = False
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        if self._first:
-            self._first = False
+        if not self._stalled_once and len(self.received) == self._before:
+            self._stalled_once = True
             self.stalled.set()
             await self.release.wait()
             return "421 4.3.0 the session was cut off"
@@ -44,7 +46,9 @@ class StallingMailServer(MailServer):
 async def test_a_worker_killed_while_mailing_an_escalation_sends_it_once_after_restart(
     dev_client: Client, tmp_path: Path, contacts_file: Path
 ) -> None:
-    server = StallingMailServer()
+    # The two level-1 escalations go in one batch: the first is mailed, the worker dies while
+    # mailing the second, and the retry on the next worker mails the second only.
+    server = StallingMailServer(before=1)
     await server.start()
     url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
     try:
@@ -68,8 +72,10 @@ async def test_a_worker_killed_while_mailing_an_escalation_sends_it_once_after_r
 
                 await eventually(sent, "the escalations delivered after the restart")
                 status = await p.deployment.status("2020-06")
+                batches = await notice_batches(dev_client, "release/2020-06")
     finally:
         await server.stop()
+    assert sorted(batches[0]) == sorted(LEVEL_1)  # one batch; the worker died half-way through it
     assert sorted(server.keys) == sorted(LEVEL_1)  # once each, nothing lost
     assert {e.delivery for e in status.escalations if e.key in LEVEL_1} == {"sent"}
 

@@ -9,7 +9,7 @@ from temporalio.client import Client
 
 from schemas.state import Delivery
 from tests.activities.conftest import MailServer
-from tests.faults.harness import eventually
+from tests.faults.harness import eventually, notice_batches
 from tests.security.test_raw_client import baselined
 
 
@@ -36,3 +36,9 @@ async def test_an_undeliverable_notice_is_failed_reported_and_the_rest_are_deliv
         assert sorted(mail_server.keys) == sorted(sent_keys)
         assert len(mail_server.keys) == len(set(mail_server.keys))
         assert any(a.command == "notice failed" for a in state.audit)
+        # It failed inside a batch of the release's first notices, and the others of that batch
+        # went out; the report to SECAS followed in a later batch.
+        batches = await notice_batches(dev_client, "release/2027-06")
+        [first] = [b for b in batches if failed[0].key in b]
+        assert len(first) > 1 and set(first) - {failed[0].key} <= set(mail_server.keys)
+        assert not any(report.key in b for b in batches[: batches.index(first) + 1])

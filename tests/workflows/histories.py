@@ -2,16 +2,21 @@
 
 Set SEC_RELEASE_RECORD_HISTORIES=1 to (re)write them from the tests that produce them; commit
 the files. `make test` replays every committed history against the current workflow code.
+
+Each history's workflow id is kept beside it (tests/replay/workflow_ids.json): a release checks
+that its creation was signed for its own workflow id, so it must replay under the id it ran as.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
 from temporalio.client import Client
 
 HISTORIES = Path(__file__).parent.parent / "replay" / "histories"
+WORKFLOW_IDS = Path(__file__).parent.parent / "replay" / "workflow_ids.json"
 
 
 async def record_history(
@@ -22,3 +27,6 @@ async def record_history(
     history = await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
     HISTORIES.mkdir(parents=True, exist_ok=True)
     (HISTORIES / f"{name}.json").write_text(history.to_json(), encoding="utf-8")
+    ids = json.loads(WORKFLOW_IDS.read_text(encoding="utf-8")) if WORKFLOW_IDS.exists() else {}
+    ids[name] = workflow_id
+    WORKFLOW_IDS.write_text(json.dumps(ids, indent=2, sort_keys=True) + "\n", encoding="utf-8")
