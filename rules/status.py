@@ -22,11 +22,13 @@ from schemas.state import (
     TestingRecord,
 )
 from schemas.status import (
+    OPEN_DEADLINES,
     CostsStatus,
     DeadlineRow,
     DefectsStatus,
     MessageRow,
     OwedRow,
+    PortfolioFacts,
     ReleaseStatus,
     RidStatus,
 )
@@ -131,20 +133,7 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
             changes_since_baseline=state.rid_changes,
             history=state.rid_history,
         ),
-        deadlines=[
-            DeadlineRow(
-                key=d.key,
-                due=d.due,
-                status=_status_now(state, d, now),
-                met_on=d.met_on if d.status is DeadlineStatus.MET else None,
-                escalation_level=d.level,
-                who=[r.value for r in d.who],
-                what=d.what,
-                waived_reason=d.waived_reason,
-                late=_is_late(state, d, now),
-            )
-            for d in state.deadlines
-        ],
+        deadlines=[_deadline_row(state, d, now) for d in state.deadlines],
         owed=[
             OwedRow(
                 role=o.role.value,
@@ -166,6 +155,33 @@ def build_status(state: ReleaseState, now: datetime) -> ReleaseStatus:
         notices=[_message(n) for n in _by_time(state.notices) if n.kind not in ESCALATION_KINDS],
         warnings=freeze_warnings(state),
         early_life_ends=early_life_end(state),
+    )
+
+
+def _deadline_row(state: ReleaseState, d: Deadline, now: datetime) -> DeadlineRow:
+    return DeadlineRow(
+        key=d.key,
+        due=d.due,
+        status=_status_now(state, d, now),
+        met_on=d.met_on if d.status is DeadlineStatus.MET else None,
+        escalation_level=d.level,
+        who=[r.value for r in d.who],
+        what=d.what,
+        waived_reason=d.waived_reason,
+        late=_is_late(state, d, now),
+    )
+
+
+def portfolio_facts(state: ReleaseState, now: datetime) -> PortfolioFacts:
+    """`PortfolioFacts.of(build_status(state, now))`, without building the rest of the status
+    (the audit trail, costs, notices): the release works these out after every command."""
+    rows = (_deadline_row(state, d, now) for d in state.deadlines if d.due is not None)
+    return PortfolioFacts(
+        name=state.name,
+        as_of=now,
+        rid_version=state.rid_version,
+        freeze=next((f.reason for f in state.freezes if f.start <= state.go_live <= f.end), None),
+        deadlines=[row for row in rows if row.status in OPEN_DEADLINES],
     )
 
 

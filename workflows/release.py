@@ -30,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.redates_and_waivers import learn_freezes
     from rules.release_calendar import ReleasePlan
     from rules.seal import check_seal, remember
-    from rules.status import build_status, has_lapsed, owing_roles
+    from rules.status import build_status, has_lapsed, owing_roles, portfolio_facts
     from rules.tracking import is_ended, next_wake, tick
     from schemas.commands import ActRequest, ActResult
     from schemas.seal import TrustedKey
@@ -563,7 +563,7 @@ class ReleaseWorkflow:
         state = self._state
         portfolio = None
         if self._portfolio_in_register:
-            portfolio = PortfolioFacts.of(final or build_status(state, self._now()))
+            portfolio = PortfolioFacts.of(final) if final else portfolio_facts(state, self._now())
             self._portfolio_stale = False
             self._portfolio_recorded = portfolio.model_dump(exclude={"as_of"})
         return RecordRequest(
@@ -615,7 +615,7 @@ class ReleaseWorkflow:
             return False
         seq = self._state.audit[-1].seq if self._state.audit else 0
         if self._portfolio_now is None or self._portfolio_now[0] != seq:
-            facts = PortfolioFacts.of(build_status(self._state, self._now()))
+            facts = portfolio_facts(self._state, self._now())
             self._portfolio_now = (seq, facts.model_dump(exclude={"as_of"}))
         return self._portfolio_now[1] != self._portfolio_recorded
 
@@ -657,7 +657,7 @@ class ReleaseWorkflow:
         (a freeze learnt from the Panel, a deadline redated by one)."""
         if not self._portfolio_in_register:
             return
-        seen = PortfolioFacts.of(build_status(self._state, now)).model_dump(exclude={"as_of"})
+        seen = portfolio_facts(self._state, now).model_dump(exclude={"as_of"})
         if self._portfolio_seen is not None and seen != self._portfolio_seen:
             self._portfolio_stale = True
         self._portfolio_seen = seen
