@@ -10,6 +10,7 @@ accepted as a signal of the same name for fire-and-forget integrations.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union, get_args
@@ -549,17 +550,11 @@ def typed(command: Command) -> str:
 
     Only what was given (defaults left out); the release id and the actor are shown elsewhere.
     """
-    from schemas.declare import marker_of
-
     usage = usage_of(command)
     parts = [usage.words]
-    model = type(command)
-    for name, info in model.model_fields.items():
-        marker = marker_of(info.metadata)
-        if name == "kind" or isinstance(marker, Hidden):
-            continue
+    for name, marker, required, default in _shown_fields(type(command)):
         value = getattr(command, name)
-        if not info.is_required() and value == info.get_default(call_default_factory=True):
+        if not required and value == default:
             continue
         if isinstance(marker, Arg):
             if marker.choices:
@@ -582,6 +577,25 @@ def typed(command: Command) -> str:
             else:
                 parts.append(f"{flag} {_shown(value)}")
     return " ".join(parts)
+
+
+@functools.cache
+def _shown_fields(model: type[Command]) -> tuple[tuple[str, Any, bool, Any], ...]:
+    """The fields `typed` may show, each with its marker, whether it is required and its
+    default: worked out once per command type (pydantic's default lookup inspects the default
+    factory's signature on every call, and `typed` runs twice for each command a release takes).
+    The defaults are only compared with, never handed out, so sharing them is safe."""
+    from schemas.declare import marker_of
+
+    shown = []
+    for name, info in model.model_fields.items():
+        marker = marker_of(info.metadata)
+        if name == "kind" or isinstance(marker, Hidden):
+            continue
+        required = info.is_required()
+        default = None if required else info.get_default(call_default_factory=True)
+        shown.append((name, marker, required, default))
+    return tuple(shown)
 
 
 def _shown(value: Any) -> str:

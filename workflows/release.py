@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Coroutine
 from datetime import datetime, timedelta
 from typing import Any
@@ -118,6 +119,14 @@ BATCHED_NOTICES = "notices-delivered-in-batches"
 MAX_NOTICES_PER_BATCH = 25
 # A run never continues as new for size before this many events, whatever its size.
 MIN_EVENTS_BEFORE_CONTINUING = 100
+# A command is answered before its audit entry reaches the register: the record waits up to
+# RECORD_WINDOW for more commands, so a burst is written in one record (the register trails the
+# release by about that much while commands arrive). What the front door reads from the
+# register is still written before the answer: the portfolio's facts when a command changes
+# them, and everything once the release has ended. Runs started before this change record
+# after every command, before answering it.
+RECORD_IN_BATCHES = "record-commands-in-batches"
+RECORD_WINDOW = timedelta(seconds=1)
 
 
 def read_request(raw: RawValue) -> ActRequest:
@@ -211,6 +220,12 @@ class ReleaseWorkflow:
         self._portfolio_in_register = False
         self._portfolio_seen: dict[str, Any] | None = None
         self._portfolio_stale = False
+        # RECORD_IN_BATCHES (decided once per run in `run`): whether a command arrived since
+        # the last record, and the portfolio's facts as last recorded (keyed by audit seq).
+        self._batch_records = False
+        self._commands_unrecorded = False
+        self._portfolio_recorded: dict[str, Any] | None = None
+        self._portfolio_now: tuple[int, dict[str, Any]] | None = None
         self._careful_panel: bool | None = None
         self._owed_from_lifecycle: bool | None = None
         # Decided once per run, first thing in `run` (SIGNED); handlers wait for it.
@@ -270,6 +285,7 @@ class ReleaseWorkflow:
         self._tick_while_holding = workflow.patched(TICK_WHILE_HOLDING)
         self._portfolio_in_register = workflow.patched(PORTFOLIO_IN_REGISTER)
         self._batched_notices = workflow.patched(BATCHED_NOTICES)
+        self._batch_records = workflow.patched(RECORD_IN_BATCHES)
         self._start_bytes = workflow.info().get_current_history_size()
         if input.state is None:
             await self._signal(
@@ -612,6 +628,7 @@ class ReleaseWorkflow:
                 else portfolio_facts(state, self._now())
             )
             self._portfolio_stale = False
+            self._portfolio_recorded = portfolio.model_dump(exclude={"as_of"})
         return RecordRequest(
             release_id=state.id,
             name=state.name,
@@ -630,10 +647,44 @@ class ReleaseWorkflow:
             await workflow.wait_condition(
                 lambda: not self._stopping and (not self._all_recorded() or self._portfolio_stale)
             )
+            if self._batch_records and self._commands_unrecorded and not self._record_at_once():
+                # Let the burst's answers go out; its entries are written together.
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await workflow.wait_condition(
+                        self._record_at_once,
+                        timeout=RECORD_WINDOW,
+                        timeout_summary="record a burst of commands",
+                    )
+                if self._stopping:
+                    continue  # carried with the state: the next run records them
             await self._record_now()
+
+    def _record_at_once(self) -> bool:
+        """Whether what is unrecorded must reach the register before the answer goes out:
+        the release has ended (its ended row and audit), the portfolio's facts moved (the
+        portfolio reads them from the register; the main loop also marks a move no audit entry
+        carries as stale), or the run is about to continue as new."""
+        return (
+            self._stopping
+            or self._portfolio_stale
+            or is_ended(self._state)
+            or self._portfolio_moved()
+        )
+
+    def _portfolio_moved(self) -> bool:
+        """Whether the portfolio's facts differ from those last recorded (worked out once per
+        audit entry: a command always adds one, and the main loop catches the rest)."""
+        if not self._portfolio_in_register:
+            return False
+        seq = self._state.audit[-1].seq if self._state.audit else 0
+        if self._portfolio_now is None or self._portfolio_now[0] != seq:
+            facts = portfolio_facts(self._state, self._now())
+            self._portfolio_now = (seq, facts.model_dump(exclude={"as_of"}))
+        return self._portfolio_now[1] != self._portfolio_recorded
 
     async def _record_now(self, final: ReleaseStatus | None = None) -> None:
         self._recording = True
+        self._commands_unrecorded = False
         request = self._record_request(final)
         # The register write is short and idempotent (by release and audit seq): a local activity
         # spares the server a task per accepted command. If the store is away, a regular activity
@@ -724,6 +775,7 @@ class ReleaseWorkflow:
             raise refusal(exc) from exc
         self._stamp(request)
         self._dirty = True
+        self._commands_unrecorded = True
         await self._perform(outcome.effects, ctx)
         return ActResult(
             summary=outcome.summary,
@@ -769,6 +821,7 @@ class ReleaseWorkflow:
         of hostile signals cannot grow the release's record without bound.
         """
         await self._sealed_and_known()
+        self._commands_unrecorded = True  # whatever it leaves in the audit trail
         ctx = self._ctx()
         try:
             request = self._admit(raw)

@@ -175,9 +175,56 @@ async def _run(
 
             await eventually(delivered, "every notice delivered")
             status = await p.deployment.status("2020-06")
+
+            async def recorded() -> bool:
+                # The register trails the release by about a second while commands arrive.
+                stored = {e.entry.seq for e in await p.register.chain("2020-06")}
+                return {a.seq for a in status.audit} <= stored
+
+            await eventually(recorded, "every audit entry in the register")
+            stored = [(e.entry.seq, e.entry.command) for e in await p.register.chain("2020-06")]
         finally:
             await worker.__aexit__(None, None, None)
+    # Every entry reached the register once, none lost across the restarts and runs (those a
+    # run compacted away after recording them included), each as the release holds it.
+    assert [seq for seq, _ in stored] == list(range(1, status.audit[-1].seq + 1))
+    assert {(a.seq, a.command) for a in status.audit} <= set(stored)
     return status, sorted(mail.keys)
+
+
+async def test_a_worker_stopped_before_a_burst_is_recorded_records_it_once_after_restart(
+    dev_client: Client, tmp_path: Path, mail_server: MailServer, contacts_file: Path
+) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'store.db'}"
+    async with production(
+        dev_client,
+        london(date(2019, 10, 11), 10),
+        store_url=url,
+        smtp_port=mail_server.port,
+        contacts_file=contacts_file,
+    ) as p:
+        async with p.worker():
+            await p.deployment.create_release(
+                "2020-06", actor=SECAS, go_live=None, release_type=None, ad_hoc=False
+            )
+            for i in range(1, 4):  # answered at once; recorded together about a second later
+                await p.deployment.act(
+                    "2020-06", SECAS, c.CriterionDefine(key=f"panel-{i}", text=f"Criterion {i}")
+                )
+            status = await p.deployment.status("2020-06")
+        # The worker is gone, most likely before the burst's record: the next one writes it.
+        async with p.worker():
+
+            async def recorded() -> bool:
+                stored = {e.entry.seq for e in await p.register.chain("2020-06")}
+                return {a.seq for a in status.audit} <= stored
+
+            await eventually(recorded, "the burst recorded after the restart")
+            stored = [(e.entry.seq, e.entry.command) for e in await p.register.chain("2020-06")]
+    assert [seq for seq, _ in stored] == [a.seq for a in status.audit]  # each once
+    assert [command for _, command in stored][-3:] == [
+        f"criterion define panel-{i} --text 'Criterion {i}'" for i in range(1, 4)
+    ]
 
 
 def _by_people(status: ReleaseStatus) -> list[str]:
