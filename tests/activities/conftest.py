@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
+from activities.mail import OutboxSender, SmtpTarget
 from activities.store import open_engine, session_factory, upgrade_store
 from rules.clock import london
 from schemas.state import ReleaseState
@@ -208,3 +209,20 @@ def contacts_file(tmp_path: Path) -> Path:
 def write_contacts(path: Path, text: str) -> None:
     """Rewrite the contacts file (as a person editing it, or `contacts set`, would)."""
     path.write_text(text, encoding="utf-8")
+
+
+def new_worker(
+    sessions: async_sessionmaker[AsyncSession],
+    server: MailServer,
+    contacts: Path,
+    *,
+    digest: bool = False,
+) -> OutboxSender:
+    """The sender a (new) worker process builds: same store, same mail server."""
+    return OutboxSender(
+        sessions,
+        smtp=SmtpTarget(host="127.0.0.1", port=server.port, timeout=5.0),
+        mail_from="SEC Release <sec-release@secas.example>",
+        contacts_file=contacts,
+        digest=digest,
+    )

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
 from activities.digest import _write_digests
-from activities.mail import MailUndelivered, OutboxSender, SmtpTarget, list_outbox, message_id_for
+from activities.mail import MailUndelivered, OutboxSender, list_outbox, message_id_for
 from activities.notices import NoticeActivities
 from activities.store import OutboxRow, OutboxStatus
 from rules.clock import london
@@ -24,7 +24,7 @@ from rules.digest import digest_key
 from schemas.digest import DigestRequest
 from schemas.state import Notice
 from schemas.workflow_io import NoticeRequest
-from tests.activities.conftest import MailServer
+from tests.activities.conftest import MailServer, new_worker
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -33,18 +33,6 @@ CUTOFF = datetime(2019, 7, 2, 7, 0, tzinfo=london(MORNING).tzinfo)
 SECAS = "secas@secas.example"
 DCC = "release.manager@dcc.example"
 PANEL_CHAIR_DEFAULT = "panel-chair@secas.example"  # no contact: the default address
-
-
-def new_worker(
-    sessions: Sessions, server: MailServer, contacts: Path, *, digest: bool = True
-) -> OutboxSender:
-    return OutboxSender(
-        sessions,
-        smtp=SmtpTarget(host="127.0.0.1", port=server.port, timeout=5.0),
-        mail_from="SEC Release <sec-release@secas.example>",
-        contacts_file=contacts,
-        digest=digest,
-    )
 
 
 def escalation(release_id: str, deadline: str, at: datetime, level: int = 1) -> NoticeRequest:
@@ -116,7 +104,7 @@ async def keep(sender: OutboxSender, requests: list[NoticeRequest]) -> None:
 async def test_each_recipient_gets_one_digest_naming_every_release_and_a_decision_goes_at_once(
     sessions: Sessions, mail_server: MailServer, contacts_file: Path
 ) -> None:
-    sender = new_worker(sessions, mail_server, contacts_file)
+    sender = new_worker(sessions, mail_server, contacts_file, digest=True)
     await keep(sender, KEPT)
     await ActivityEnvironment().run(
         NoticeActivities(sender).send_notice, decision("2020-06", YESTERDAY)
@@ -167,14 +155,14 @@ async def test_each_recipient_gets_one_digest_naming_every_release_and_a_decisio
 async def test_a_retried_or_re_run_morning_sends_nothing_twice(
     sessions: Sessions, mail_server: MailServer, contacts_file: Path
 ) -> None:
-    sender = new_worker(sessions, mail_server, contacts_file)
+    sender = new_worker(sessions, mail_server, contacts_file, digest=True)
     await keep(sender, KEPT)
     request = DigestRequest(morning=MORNING, cutoff=CUTOFF)
     # A worker dies after writing the digests, before any SMTP traffic ...
     await _write_digests(sender, sessions, request)
     assert mail_server.received == []
     # ... the retry on a new worker sends them, and two more runs of the same morning send none.
-    again = new_worker(sessions, mail_server, contacts_file)
+    again = new_worker(sessions, mail_server, contacts_file, digest=True)
     receipts = [
         await ActivityEnvironment().run(NoticeActivities(again).send_digests, request)
         for _ in range(3)
@@ -191,7 +179,7 @@ async def test_a_retried_or_re_run_morning_sends_nothing_twice(
 async def test_a_mail_server_down_keeps_every_digest_until_it_takes_them_once(
     sessions: Sessions, mail_server: MailServer, contacts_file: Path
 ) -> None:
-    sender = new_worker(sessions, mail_server, contacts_file)
+    sender = new_worker(sessions, mail_server, contacts_file, digest=True)
     await keep(sender, KEPT)
     request = DigestRequest(morning=MORNING, cutoff=CUTOFF)
     mail_server.refuse_with = "451 4.3.0 try again later"
@@ -212,7 +200,7 @@ async def test_a_mail_server_down_keeps_every_digest_until_it_takes_them_once(
 async def test_an_item_after_the_cut_off_or_after_its_digest_was_written_waits_for_the_next(
     sessions: Sessions, mail_server: MailServer, contacts_file: Path
 ) -> None:
-    sender = new_worker(sessions, mail_server, contacts_file)
+    sender = new_worker(sessions, mail_server, contacts_file, digest=True)
     await keep(sender, KEPT[:1])
     later_today = escalation("2020-02", "notice_12m", london(MORNING, 9))
     await keep(sender, [later_today])  # recorded after 07:00: tomorrow's
@@ -241,7 +229,7 @@ async def test_an_item_after_the_cut_off_or_after_its_digest_was_written_waits_f
 async def test_in_immediate_mode_a_reminder_is_mailed_at_once_and_the_digest_finds_nothing(
     sessions: Sessions, mail_server: MailServer, contacts_file: Path
 ) -> None:
-    sender = new_worker(sessions, mail_server, contacts_file, digest=False)
+    sender = new_worker(sessions, mail_server, contacts_file)
     receipt = await ActivityEnvironment().run(NoticeActivities(sender).send_notice, KEPT[2])
     digests = await sender.send_digests(DigestRequest(morning=MORNING, cutoff=CUTOFF))
 
@@ -266,7 +254,7 @@ async def test_mail_shows_what_waits_for_the_morning_digest_and_the_digest_once_
     for name in ("SEC_RELEASE_CONTACTS", "MAIL_FROM", "SEC_RELEASE_DATA_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", store_url)
-    sender = new_worker(sessions, mail_server, contacts_file)
+    sender = new_worker(sessions, mail_server, contacts_file, digest=True)
     await keep(sender, KEPT)
 
     assert await asyncio.to_thread(main, ["mail", "--data-dir", str(tmp_path)]) == 0
@@ -285,7 +273,7 @@ async def test_mail_shows_what_waits_for_the_morning_digest_and_the_digest_once_
 async def test_a_digest_refused_for_good_is_failed_and_its_items_say_so_but_the_others_go(
     sessions: Sessions, mail_server: MailServer, contacts_file: Path
 ) -> None:
-    sender = new_worker(sessions, mail_server, contacts_file)
+    sender = new_worker(sessions, mail_server, contacts_file, digest=True)
     await keep(sender, KEPT)
     mail_server.refuse_recipients = {PANEL_CHAIR_DEFAULT: "550 5.1.1 no such mailbox"}
 

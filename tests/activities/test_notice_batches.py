@@ -12,11 +12,11 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import ActivityEnvironment
 
-from activities.mail import OutboxSender, SmtpTarget, list_outbox
+from activities.mail import OutboxSender, list_outbox
 from activities.notices import NoticeActivities
 from schemas.state import ReleaseState
 from schemas.workflow_io import NoticeReceipt, NoticeRequest, NoticesRequest
-from tests.activities.conftest import MailServer
+from tests.activities.conftest import MailServer, new_worker
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -27,18 +27,6 @@ SUFFIXES = [
     "/notice/notice_12m/c1",
     "/scope_system/c1/L2",
 ]
-
-
-def new_worker(
-    sessions: Sessions, server: MailServer, contacts: Path, *, digest: bool = False
-) -> OutboxSender:
-    return OutboxSender(
-        sessions,
-        smtp=SmtpTarget(host="127.0.0.1", port=server.port, timeout=5.0),
-        mail_from="SEC Release <sec-release@secas.example>",
-        contacts_file=contacts,
-        digest=digest,
-    )
 
 
 def batch(state: ReleaseState) -> NoticesRequest:

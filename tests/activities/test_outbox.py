@@ -15,8 +15,6 @@ from temporalio.testing import ActivityEnvironment
 
 from activities.mail import (
     MailUndelivered,
-    OutboxSender,
-    SmtpTarget,
     list_outbox,
     message_id_for,
 )
@@ -24,19 +22,9 @@ from activities.notices import NoticeActivities
 from activities.store import OutboxStatus
 from schemas.state import ReleaseState
 from schemas.workflow_io import NoticeRequest
-from tests.activities.conftest import MailServer, notice_request, write_contacts
+from tests.activities.conftest import MailServer, new_worker, notice_request, write_contacts
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-def new_worker(sessions: Sessions, server: MailServer, contacts: Path) -> OutboxSender:
-    """The sender a (new) worker process builds: same store, same mail server."""
-    return OutboxSender(
-        sessions,
-        smtp=SmtpTarget(host="127.0.0.1", port=server.port, timeout=5.0),
-        mail_from="SEC Release <sec-release@secas.example>",
-        contacts_file=contacts,
-    )
 
 
 @pytest.fixture
