@@ -9,7 +9,8 @@ entry once the release has ended. Every entry reaches the register exactly once.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 from temporalio.testing import WorkflowEnvironment
 
@@ -44,13 +45,11 @@ async def eventually(check: Callable[[], bool], what: str, seconds: float = 30) 
     raise AssertionError(f"still waiting after {seconds} s: {what}")
 
 
-def criterion(i: int) -> c.Command:
-    return c.CriterionDefine(key=f"panel-{i}", text=f"Panel criterion {i} is evidenced.")
-
-
-async def test_a_command_is_answered_before_its_entry_is_written_and_the_entry_lands_once(
+@asynccontextmanager
+async def created_with_a_gated_register(
     env: WorkflowEnvironment,
-) -> None:
+) -> AsyncIterator[tuple[Rehearsal, GatedRegister]]:
+    """A rehearsal whose register writes can be held back, with the June 2020 release created."""
     r = Rehearsal(env, CREATED)
     r.register = register = GatedRegister()
     async with r:
@@ -58,6 +57,17 @@ async def test_a_command_is_answered_before_its_entry_is_written_and_the_entry_l
             RELEASE, actor=SECAS, go_live=None, release_type=None, ad_hoc=False
         )
         r.release_ids.append(RELEASE)
+        yield r, register
+
+
+def criterion(i: int) -> c.Command:
+    return c.CriterionDefine(key=f"panel-{i}", text=f"Panel criterion {i} is evidenced.")
+
+
+async def test_a_command_is_answered_before_its_entry_is_written_and_the_entry_lands_once(
+    env: WorkflowEnvironment,
+) -> None:
+    async with created_with_a_gated_register(env) as (r, register):
         register.gate.clear()
         # Before this change the answer waited for the register: it would hang here.
         await asyncio.wait_for(r.deployment.act(RELEASE, SECAS, criterion(1)), 30)
@@ -80,13 +90,7 @@ async def test_a_command_is_answered_before_its_entry_is_written_and_the_entry_l
 async def test_a_command_that_moves_the_portfolio_is_written_before_its_answer(
     env: WorkflowEnvironment,
 ) -> None:
-    r = Rehearsal(env, CREATED)
-    r.register = register = GatedRegister()
-    async with r:
-        await r.deployment.create_release(
-            RELEASE, actor=SECAS, go_live=None, release_type=None, ad_hoc=False
-        )
-        r.release_ids.append(RELEASE)
+    async with created_with_a_gated_register(env) as (r, register):
         register.gate.clear()
         draft = asyncio.create_task(
             r.deployment.act(RELEASE, SECAS, c.RidDraft(note="First draft issued."))
@@ -105,13 +109,7 @@ async def test_a_command_that_moves_the_portfolio_is_written_before_its_answer(
 async def test_a_release_ended_after_a_burst_has_every_entry_written_before_the_answer(
     env: WorkflowEnvironment,
 ) -> None:
-    r = Rehearsal(env, CREATED)
-    r.register = register = GatedRegister()
-    async with r:
-        await r.deployment.create_release(
-            RELEASE, actor=SECAS, go_live=None, release_type=None, ad_hoc=False
-        )
-        r.release_ids.append(RELEASE)
+    async with created_with_a_gated_register(env) as (r, register):
         for i in range(1, 4):
             await r.deployment.act(RELEASE, SECAS, criterion(i))
         await r.deployment.act(
