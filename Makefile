@@ -39,7 +39,7 @@ chromium:
 # pytest in TEST_WORKERS processes (pytest-xdist), each test file whole in one of them (its
 # module fixtures, and each worker's one time-skipping server, shared as before). Two keeps
 # both cores of this machine busy, as CI's neighbours would; TEST_WORKERS=0 runs in one process.
-TEST_WORKERS ?= 2
+TEST_WORKERS ?= 0
 
 test: lint typecheck chromium
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
