@@ -137,3 +137,28 @@ async def test_a_vote_racing_a_redate_leaves_a_consistent_release(env: WorkflowE
     else:
         assert status.phase == "GO_LIVE_DECISION"
         assert all(v.superseded for v in status.votes)
+
+
+async def test_a_dev_server_whose_port_was_taken_before_it_bound_starts_again_on_new_ports(
+    tmp_path: Path,
+) -> None:
+    # A neighbour takes the picked port between the pick and the server's bind: the test
+    # fixture's server starts again on new ports instead of failing every test of the module.
+    import socket
+
+    from tests.faults.conftest import dev_server_on_free_ports
+
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        taken = int(squatter.getsockname()[1])
+        picks = iter([taken, _free_port()])
+
+        def pick() -> int:
+            return next(picks, None) or _free_port()
+
+        async with dev_server_on_free_ports(tmp_path / "server", pick) as address:
+            client = await connect(Connection(address=address))
+            healthy = await client.service_client.check_health()
+    assert address != f"localhost:{taken}"
+    assert healthy

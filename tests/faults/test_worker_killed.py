@@ -158,17 +158,19 @@ async def _run(
                 "2020-06", actor=SECAS, go_live=None, release_type=None, ad_hoc=False
             )
 
-            async def escalated_at_creation() -> bool:
-                # Created late, it escalates its lapsed deadlines at once. Wait for that before
-                # the first command: the one that meets a lapsed deadline would otherwise race
-                # its first escalation (business time runs with real time here), and the two
-                # runs compared below could each see a different winner.
+            async def escalated() -> bool:
+                # Created late, it escalates each lapsed deadline on its own timer. Wait for that
+                # before every command: a command that meets a lapsed deadline (the approval
+                # notice of a modification added as approved weeks ago, say) would otherwise
+                # race its first escalation (business time runs with real time here), and the
+                # two runs compared below could each see a different winner.
                 status = await p.deployment.status("2020-06")
-                lapsed = [d for d in status.deadlines if d.status == "lapsed"]
-                return bool(lapsed) and all(d.escalation_level >= 1 for d in lapsed)
+                return all(
+                    d.escalation_level >= 1 for d in status.deadlines if d.status == "lapsed"
+                )
 
-            await eventually(escalated_at_creation, "the lapsed deadlines escalated at creation")
             for i, (actor, command) in enumerate(_commands(), 1):
+                await eventually(escalated, f"the lapsed deadlines escalated before command {i}")
                 await p.deployment.act("2020-06", actor, command)  # type: ignore[arg-type]
                 if restart_every and i % restart_every == 0:  # a new worker process
                     await worker.__aexit__(None, None, None)
