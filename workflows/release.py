@@ -127,6 +127,13 @@ MIN_EVENTS_BEFORE_CONTINUING = 100
 # after every command, before answering it.
 RECORD_IN_BATCHES = "record-commands-in-batches"
 RECORD_WINDOW = timedelta(seconds=1)
+# The release reads the Panel's freezes only when a `freezes` hint names a list other than the
+# one it holds: not once at start (its creation carried the freezes the front door read and
+# signed), and not when the Panel's push on registration repeats them. A hint is still never
+# taken on its word: a list that differs is read from the Panel, a false one audited. Runs
+# started before this change read at start and on every hint (three Panel queries a creation,
+# which stalled the one Panel workflow at a thousand releases).
+FREEZES_READ_ON_DIFFERENCE = "freezes-read-only-when-a-hint-differs"
 
 
 def read_request(raw: RawValue) -> ActRequest:
@@ -244,6 +251,10 @@ class ReleaseWorkflow:
     def _freeze_truth(self) -> bool:
         return workflow.patched(FREEZE_TRUTH)
 
+    @property
+    def _freezes_on_difference(self) -> bool:
+        return workflow.patched(FREEZES_READ_ON_DIFFERENCE)
+
     def _careful(self) -> bool:
         """Whether this run applies the careful Panel's rules (decided once per run).
 
@@ -296,7 +307,7 @@ class ReleaseWorkflow:
         deliveries = asyncio.create_task(self._deliver_notices())
         records = asyncio.create_task(self._record())
         if self._freeze_truth:
-            self._spawn(self._read_freezes())
+            self._spawn(self._read_freezes(at_start=not self._freezes_on_difference))
         try:
             await self._live(deliveries, records)
         except asyncio.CancelledError:
@@ -969,13 +980,16 @@ class ReleaseWorkflow:
             if learn_freezes(self._state, sync.freezes):
                 self._dirty = True
             return
+        if self._freezes_on_difference and _freezes_claimed(raw) == self._state.freezes:
+            return  # nothing it could teach: the release holds that list already
         if len(self._freeze_claims) < 10:
             self._freeze_claims.append(raw)
         self._freezes_stale = True
 
-    async def _read_freezes(self) -> None:
-        """Read the Panel's freezes whenever a hint says they changed (and once at start)."""
-        self._freezes_stale = True
+    async def _read_freezes(self, *, at_start: bool) -> None:
+        """Read the Panel's freezes whenever a hint says they changed (and once at start, in
+        runs from before FREEZES_READ_ON_DIFFERENCE)."""
+        self._freezes_stale = at_start
         while True:
             await workflow.wait_condition(lambda: self._freezes_stale and not self._stopping)
             self._freezes_stale = False

@@ -214,8 +214,31 @@ async def test_a_panel_freeze_reaches_every_open_release_and_bars_go_live_dates(
         lines = listed.text.splitlines()
         assert lines[0].split() == ["from", "to", "reason"]
         assert lines[2].split() == ["1", "June", "2020", "30", "June", "2020", "Summer", "freeze"]
+        # Each release read the Panel's list once per freeze added: not at creation, and not
+        # when the Panel's push on registration repeated what its creation carried.
+        for release_id in (RELEASE, "2020-02"):
+            assert await _scheduled(env, f"release/{release_id}", "read_panel_freezes") == 2
+        # A release created once freezes exist carries them from its creation and reads none.
+        later = await created(r, "2021-02")
+        assert [(f.start, f.end) for f in later.freezes] == [
+            (date(2020, 6, 1), date(2020, 6, 30)),
+            (date(2020, 10, 1), date(2020, 12, 31)),
+        ]
+        await r.advance_to(london(date(2019, 5, 9), 14))
+        assert await _scheduled(env, "release/2021-02", "read_panel_freezes") == 0
         await record_history(env.client, r.deployment.panel_id, "panel_freezes")
         await record_history(env.client, f"release/{RELEASE}", "release_learns_freezes")
+
+
+async def _scheduled(env: WorkflowEnvironment, workflow_id: str, activity: str) -> int:
+    """How many times the workflow's runs so far scheduled `activity`."""
+    history = await env.client.get_workflow_handle(workflow_id).fetch_history()
+    return sum(
+        1
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+        and e.activity_task_scheduled_event_attributes.activity_type.name == activity
+    )
 
 
 async def test_a_long_release_continues_as_new_and_loses_nothing(env: WorkflowEnvironment) -> None:
