@@ -79,7 +79,7 @@ def test_the_worker_keeps_1000_releases_in_memory_unless_told(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("SEC_RELEASE_MAX_CACHED_WORKFLOWS", raising=False)
-    assert Settings().max_cached_workflows == 1000
+    assert Settings().max_cached_workflows == 250
     monkeypatch.setenv("SEC_RELEASE_MAX_CACHED_WORKFLOWS", "400")
     assert Settings().max_cached_workflows == 400
 
