@@ -141,7 +141,8 @@ FREEZES_READ_ON_DIFFERENCE = "freezes-read-only-when-a-hint-differs"
 # GENERATION_PATCHES on without asking for it: one marker. A run recorded before GENERATION asks
 # for each as it always did, in the same places and order, so its history replays unchanged. A
 # patch added later is not in the set: it is asked for on its own in every run, since runs that
-# took this generation were recorded without it.
+# took this generation were recorded without it. GENERATION also reads the trusted keys with a
+# local activity (`_load_keys`): no history recorded before it had GENERATION, so no patch more.
 GENERATION = "release-generation-2026-12"
 GENERATION_PATCHES = frozenset(
     {
@@ -396,13 +397,27 @@ class ReleaseWorkflow:
         raise ApplicationError(f"Release refused: {sentence}", type=FORGED, non_retryable=True)
 
     async def _load_keys(self) -> None:
-        """Read the keys this release's worker trusts (recorded in history, so replay agrees)."""
-        keys: list[TrustedKey] = await workflow.execute_activity(
-            "trusted_keys",
-            result_type=list[TrustedKey],
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
-        )
+        """Read the keys this release's worker trusts (recorded in history, so replay agrees).
+
+        A run that took GENERATION reads them with a local activity (a marker in the task that
+        asked, instead of an activity task and a workflow task more at every creation); runs
+        recorded before it read them with a regular activity.
+        """
+        keys: list[TrustedKey]
+        if self._generation:
+            keys = await workflow.execute_local_activity(
+                "trusted_keys",
+                result_type=list[TrustedKey],
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+            )
+        else:
+            keys = await workflow.execute_activity(
+                "trusted_keys",
+                result_type=list[TrustedKey],
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+            )
         self._state.trusted_keys = keys
         self._keys_loaded = True
 

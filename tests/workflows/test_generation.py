@@ -79,8 +79,10 @@ async def test_a_new_release_records_one_patch_marker_and_keeps_every_change(
     assert {n.delivery for n in status.escalations} == {"sent"}
     activities = scheduled(history)
     assert activities.count("send_notices") == 1 and "send_notice" not in activities
-    # Recorded by a local activity (RECORD_LOCALLY); no freezes read (FREEZES_READ_ON_DIFFERENCE).
+    # Recorded by a local activity (RECORD_LOCALLY); no freezes read (FREEZES_READ_ON_DIFFERENCE);
+    # the trusted keys read by a local activity too (GENERATION itself).
     assert "record_release" not in activities and "read_panel_freezes" not in activities
+    assert "trusted_keys" not in activities
     assert RELEASE in r.register.rows  # the register has the release's record all the same
     # SecOwes comes from the lifecycle (OWED_FROM_THE_LIFECYCLE).
     assert described.typed_search_attributes.get(search.OWES) == ["DCC", "PANEL", "SECAS"]
