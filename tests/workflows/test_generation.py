@@ -1,4 +1,5 @@
-"""A new release records one patch marker (GENERATION) and still has every change it stands for."""
+"""A new release records one patch marker (GENERATION) and still has every change it stands for;
+the Panel checks a registration with a local activity (DESCRIBE_LOCALLY)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from starter.rehearsal import Rehearsal
 from tests.june2020 import PANEL, RELEASE, SECAS
 from tests.security.raw import as_json
 from workflows import search
+from workflows.panel import DESCRIBE_LOCALLY
 from workflows.release import GENERATION
 
 # Six months after the June 2020 release's 12-month cut-offs: created late, it escalates at once.
@@ -114,3 +116,21 @@ async def test_a_run_continued_as_new_records_one_patch_marker(env: WorkflowEnvi
     assert patch_markers(first) == [GENERATION]
     assert patch_markers(latest) == [GENERATION]
     assert [m.id for m in status.modifications] == ["MP100", "MP101", "MP102"]
+
+
+async def test_the_panel_checks_a_registration_without_an_activity_task(
+    env: WorkflowEnvironment,
+) -> None:
+    async with Rehearsal(env, LATE) as r:
+        status = await r.deployment.create_release(
+            RELEASE, actor=SECAS, go_live=None, release_type=None, ad_hoc=False
+        )
+        r.release_ids.append(RELEASE)
+        await r.advance_to(LATE + timedelta(hours=1))
+        view = await r.deployment.panel_view()
+        panel = await env.client.get_workflow_handle(r.deployment.panel_id).fetch_history()
+
+    # Believed after Temporal said it is a running release (DESCRIBE_LOCALLY: a local activity).
+    assert view.releases == [status.id]
+    assert "describe_release" not in scheduled(panel)
+    assert DESCRIBE_LOCALLY in patch_markers(panel)
