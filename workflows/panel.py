@@ -42,6 +42,11 @@ VERIFY = "panel-verifies-registrations"
 # Freezes must carry the front door's signature (ACCESS.md); runs from before accept unsigned
 # ones until they next continue as new.
 SIGNED = "freezes-signed-by-the-front-door"
+# A registration is checked with a local activity (`describe_release` asks Temporal about one
+# workflow: short, read-only, idempotent), so each release created costs the Panel a marker in
+# the task that heard it instead of an activity task and a workflow task more. Runs from before
+# keep the regular activity until they next continue as new.
+DESCRIBE_LOCALLY = "panel-describes-releases-locally"
 
 
 @workflow.defn
@@ -81,6 +86,7 @@ class PanelWorkflow:
         self._keys: list[TrustedKey] = list(input.trusted_keys)
         self._seen = dict(input.seen_requests)
         self._sealed: bool | None = None  # decided once per run, in `run`
+        self._describe_locally = False  # DESCRIBE_LOCALLY, decided once per run in `run`
         self._keys_loaded = False
 
     @property
@@ -92,6 +98,7 @@ class PanelWorkflow:
         self._sealed = workflow.patched(SIGNED)
         if self._sealed:
             await self._load_keys()
+        self._describe_locally = workflow.patched(DESCRIBE_LOCALLY)
         if self._verify and input.reconcile_every_hours > 0:
             sweep = asyncio.create_task(self._reconcile_daily(input.reconcile_every_hours))
             self._sweeps.add(sweep)
@@ -149,7 +156,17 @@ class PanelWorkflow:
         )
 
     async def _describe(self, workflow_id: str) -> ReleaseRunState:
-        run: ReleaseRunState = await workflow.execute_activity(
+        run: ReleaseRunState
+        if self._describe_locally:
+            run = await workflow.execute_local_activity(
+                "describe_release",
+                DescribeRequest(workflow_id=workflow_id),
+                result_type=ReleaseRunState,
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
+            )
+            return run
+        run = await workflow.execute_activity(
             "describe_release",
             DescribeRequest(workflow_id=workflow_id),
             result_type=ReleaseRunState,

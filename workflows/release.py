@@ -134,6 +134,34 @@ RECORD_WINDOW = timedelta(seconds=1)
 # started before this change read at start and on every hint (three Panel queries a creation,
 # which stalled the one Panel workflow at a thousand releases).
 FREEZES_READ_ON_DIFFERENCE = "freezes-read-only-when-a-hint-differs"
+# One patch for all of the above. Every `workflow.patched` call a run makes writes a marker and a
+# TemporalChangeVersion search-attribute upsert, and a new release made fourteen of them, a large
+# part of what a creation costs. A run that takes GENERATION (asked first, in `__init__`, so a run
+# recorded before it has already answered False while it replays) has every patch in
+# GENERATION_PATCHES on without asking for it: one marker. A run recorded before GENERATION asks
+# for each as it always did, in the same places and order, so its history replays unchanged. A
+# patch added later is not in the set: it is asked for on its own in every run, since runs that
+# took this generation were recorded without it. GENERATION also reads the trusted keys with a
+# local activity (`_load_keys`): no history recorded before it had GENERATION, so no patch more.
+GENERATION = "release-generation-2026-12"
+GENERATION_PATCHES = frozenset(
+    {
+        AUDIT_SENDS,
+        RECORD_LOCALLY,
+        APPEAL_TRUTH,
+        FREEZE_TRUTH,
+        LADDER,
+        GROWTH_NOT_SIZE,
+        CAREFUL_PANEL,
+        OWED_FROM_THE_LIFECYCLE,
+        SIGNED,
+        TICK_WHILE_HOLDING,
+        PORTFOLIO_IN_REGISTER,
+        BATCHED_NOTICES,
+        RECORD_IN_BATCHES,
+        FREEZES_READ_ON_DIFFERENCE,
+    }
+)
 
 
 def read_request(raw: RawValue) -> ActRequest:
@@ -184,6 +212,8 @@ class ReleaseWorkflow:
     @workflow.init
     def __init__(self, input: ReleaseInput) -> None:
         self._input = input
+        # First, before any other patch (see GENERATION), on every path.
+        self._generation = workflow.patched(GENERATION)
         self._offset = timedelta(seconds=input.clock_offset_seconds)
         self._recorded_seq = input.recorded_seq
         if input.state is not None:
@@ -198,8 +228,8 @@ class ReleaseWorkflow:
                 calendar=create.calendar,
                 freezes=create.freezes,
                 policy=create.policy,
-                audit_sends=workflow.patched(AUDIT_SENDS),
-                ladder=workflow.patched(LADDER),
+                audit_sends=self._on(AUDIT_SENDS),
+                ladder=self._on(LADDER),
             )
         else:
             raise ApplicationError(
@@ -243,39 +273,48 @@ class ReleaseWorkflow:
 
     # -- behaviour that changed under running releases ---------------------------------------
 
+    def _on(self, patch_id: str) -> bool:
+        """Whether this run has the change `patch_id`: on, without a marker, in a run that took
+        GENERATION; otherwise `workflow.patched` as ever, which a query or a validator may not
+        call (see `_careful`)."""
+        if self._generation and patch_id in GENERATION_PATCHES:
+            return True
+        return workflow.patched(patch_id)
+
     @property
     def _appeal_truth(self) -> bool:
-        return workflow.patched(APPEAL_TRUTH)
+        return self._on(APPEAL_TRUTH)
 
     @property
     def _freeze_truth(self) -> bool:
-        return workflow.patched(FREEZE_TRUTH)
+        return self._on(FREEZE_TRUTH)
 
     @property
     def _freezes_on_difference(self) -> bool:
-        return workflow.patched(FREEZES_READ_ON_DIFFERENCE)
+        return self._on(FREEZES_READ_ON_DIFFERENCE)
 
     def _careful(self) -> bool:
         """Whether this run applies the careful Panel's rules (decided once per run).
 
         A validator may not patch; it only runs live, where an undecided patch would be on.
+        A run that took GENERATION has it on without asking, so a validator decides it too.
         """
         if self._careful_panel is None:
-            if workflow.unsafe.is_read_only():
+            if workflow.unsafe.is_read_only() and not self._generation:
                 return True
-            self._careful_panel = workflow.patched(CAREFUL_PANEL)
+            self._careful_panel = self._on(CAREFUL_PANEL)
         return self._careful_panel
 
     def _lifecycle_owed(self) -> bool:
         """Whether this run upserts SecOwes from the lifecycle's list (decided once per run, in
         the main loop: never in a query or a validator)."""
         if self._owed_from_lifecycle is None:
-            self._owed_from_lifecycle = workflow.patched(OWED_FROM_THE_LIFECYCLE)
+            self._owed_from_lifecycle = self._on(OWED_FROM_THE_LIFECYCLE)
         return self._owed_from_lifecycle
 
     @property
     def _ladder(self) -> bool:
-        return workflow.patched(LADDER)
+        return self._on(LADDER)
 
     # -- the business clock ------------------------------------------------------------------
 
@@ -289,14 +328,14 @@ class ReleaseWorkflow:
 
     @workflow.run
     async def run(self, input: ReleaseInput) -> ReleaseResult:
-        self._sealed = workflow.patched(SIGNED)
+        self._sealed = self._on(SIGNED)
         if self._sealed:
             await self._admit_run(input)
-        self._growth_not_size = workflow.patched(GROWTH_NOT_SIZE)
-        self._tick_while_holding = workflow.patched(TICK_WHILE_HOLDING)
-        self._portfolio_in_register = workflow.patched(PORTFOLIO_IN_REGISTER)
-        self._batched_notices = workflow.patched(BATCHED_NOTICES)
-        self._batch_records = workflow.patched(RECORD_IN_BATCHES)
+        self._growth_not_size = self._on(GROWTH_NOT_SIZE)
+        self._tick_while_holding = self._on(TICK_WHILE_HOLDING)
+        self._portfolio_in_register = self._on(PORTFOLIO_IN_REGISTER)
+        self._batched_notices = self._on(BATCHED_NOTICES)
+        self._batch_records = self._on(RECORD_IN_BATCHES)
         self._start_bytes = workflow.info().get_current_history_size()
         if input.state is None:
             await self._signal(
@@ -358,13 +397,27 @@ class ReleaseWorkflow:
         raise ApplicationError(f"Release refused: {sentence}", type=FORGED, non_retryable=True)
 
     async def _load_keys(self) -> None:
-        """Read the keys this release's worker trusts (recorded in history, so replay agrees)."""
-        keys: list[TrustedKey] = await workflow.execute_activity(
-            "trusted_keys",
-            result_type=list[TrustedKey],
-            start_to_close_timeout=timedelta(seconds=30),
-            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
-        )
+        """Read the keys this release's worker trusts (recorded in history, so replay agrees).
+
+        A run that took GENERATION reads them with a local activity (a marker in the task that
+        asked, instead of an activity task and a workflow task more at every creation); runs
+        recorded before it read them with a regular activity.
+        """
+        keys: list[TrustedKey]
+        if self._generation:
+            keys = await workflow.execute_local_activity(
+                "trusted_keys",
+                result_type=list[TrustedKey],
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+            )
+        else:
+            keys = await workflow.execute_activity(
+                "trusted_keys",
+                result_type=list[TrustedKey],
+                start_to_close_timeout=timedelta(seconds=30),
+                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+            )
         self._state.trusted_keys = keys
         self._keys_loaded = True
 
@@ -419,7 +472,7 @@ class ReleaseWorkflow:
                 appeals.close_due_windows(self._state, self._ctx())
             # Reminders and escalations join the audit trail; releases that started before this
             # change keep the old behaviour when they replay.
-            tick(self._state, now, audit_sends=workflow.patched(AUDIT_SENDS), ladder=self._ladder)
+            tick(self._state, now, audit_sends=self._on(AUDIT_SENDS), ladder=self._ladder)
             self._ticked = True
             self._sync_search_attributes(now)
             self._note_portfolio(now)
@@ -702,7 +755,7 @@ class ReleaseWorkflow:
         # takes over and retries until it is back (a local one would hold the workflow task).
         # Runs started before this change keep the old way.
         receipt: RecordReceipt | None
-        if workflow.patched(RECORD_LOCALLY):
+        if self._on(RECORD_LOCALLY):
             try:
                 receipt = await workflow.execute_local_activity(
                     "record_release",
