@@ -156,17 +156,10 @@ class PanelWorkflow:
         )
 
     async def _describe(self, workflow_id: str) -> ReleaseRunState:
-        run: ReleaseRunState
-        if self._describe_locally:
-            run = await workflow.execute_local_activity(
-                "describe_release",
-                DescribeRequest(workflow_id=workflow_id),
-                result_type=ReleaseRunState,
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=5)),
-            )
-            return run
-        run = await workflow.execute_activity(
+        execute = (
+            workflow.execute_local_activity if self._describe_locally else workflow.execute_activity
+        )
+        run: ReleaseRunState = await execute(
             "describe_release",
             DescribeRequest(workflow_id=workflow_id),
             result_type=ReleaseRunState,

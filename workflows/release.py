@@ -403,21 +403,13 @@ class ReleaseWorkflow:
         asked, instead of an activity task and a workflow task more at every creation); runs
         recorded before it read them with a regular activity.
         """
-        keys: list[TrustedKey]
-        if self._generation:
-            keys = await workflow.execute_local_activity(
-                "trusted_keys",
-                result_type=list[TrustedKey],
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
-            )
-        else:
-            keys = await workflow.execute_activity(
-                "trusted_keys",
-                result_type=list[TrustedKey],
-                start_to_close_timeout=timedelta(seconds=30),
-                retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
-            )
+        execute = workflow.execute_local_activity if self._generation else workflow.execute_activity
+        keys: list[TrustedKey] = await execute(
+            "trusted_keys",
+            result_type=list[TrustedKey],
+            start_to_close_timeout=timedelta(seconds=30),
+            retry_policy=RetryPolicy(maximum_interval=timedelta(minutes=1)),
+        )
         self._state.trusted_keys = keys
         self._keys_loaded = True
 
