@@ -107,6 +107,8 @@ REFUSED_PHASE = "REFUSED"
 # went on sending reminders; before this change it slept through them until the windows closed.
 TICK_WHILE_HOLDING = "remind-while-holding-for-appeal-windows"
 UNDELIVERABLE = "Undeliverable"
+# The failure type Temporal gives a signal to a workflow that is not running (any more).
+GONE = "ExternalWorkflowExecutionNotFound"
 # Each record in the register carries what the portfolio shows (name, RID version, freeze,
 # open deadlines), so the web portfolio reads the register instead of every release's status.
 PORTFOLIO_IN_REGISTER = "portfolio-facts-in-the-register"
@@ -1003,6 +1005,12 @@ class ReleaseWorkflow:
         try:
             handle = workflow.get_external_workflow_handle(workflow_id)
             await handle.signal(name, arg)
+        except ApplicationError as exc:
+            if exc.type == GONE:  # e.g. a determination for a window that has closed: expected
+                workflow.logger.info("signal %s not sent: %s has ended", name, workflow_id)
+            else:
+                workflow.logger.warning("signal %s to %s failed: %s", name, workflow_id, exc)
+            return False
         except Exception as exc:
             workflow.logger.warning("signal %s to %s failed: %s", name, workflow_id, exc)
             return False
