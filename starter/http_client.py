@@ -107,6 +107,13 @@ class FrontDoor(NamedTuple):
             else:
                 code, kind, content = _http(host, port, method, selector, headers, data)
         except OSError as exc:  # refused, reset, timed out, or not an HTTP answer
+            if target.scheme == "https" and _tls_refused(exc):
+                raise Unavailable(
+                    f"The front door at {self.url} answered, but its certificate could not be "
+                    f"verified ({_tls_reason(exc)}). If it uses a private certificate "
+                    "authority, point SSL_CERT_FILE at that authority's certificate (PEM); "
+                    "check the host name in the URL too."
+                ) from None
             if isinstance(exc, TimeoutError):
                 raise Unavailable(
                     f"The front door at {self.url} did not answer within "
@@ -195,6 +202,18 @@ def _https(
         raise NotHttp(f"{type(exc).__name__}: {exc}") from exc
     finally:
         connection.close()
+
+
+def _tls_refused(exc: OSError) -> bool:
+    """Whether the TLS handshake failed (`ssl` is loaded by then: only https reaches it)."""
+    import ssl
+
+    return isinstance(exc, ssl.SSLCertVerificationError)
+
+
+def _tls_reason(exc: OSError) -> str:
+    reason = getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or exc
+    return str(reason)[:200]
 
 
 def _host_header(host: str, port: int | None, default: int) -> str:

@@ -4,8 +4,10 @@ cut-off answer is not taken for a whole one. A real socket server in a thread an
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +88,108 @@ def test_an_answer_cut_short_is_not_taken_for_a_whole_one() -> None:
         assert len(server.requests) == 1
     finally:
         server.close()
+
+
+class TlsServer(OneShotServer):
+    """The same server behind TLS, with a self-signed certificate for 127.0.0.1."""
+
+    def __init__(self, reply: bytes, cert: Path, key: Path) -> None:
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert, key)
+        super().__init__(reply)
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                raw, _ = self.listener.accept()
+            except OSError:
+                return
+            try:
+                with self.context.wrap_socket(raw, server_side=True) as connection:
+                    received = b""
+                    while b"\r\n\r\n" not in received and (chunk := connection.recv(65536)):
+                        received += chunk
+                    self.requests.append(received)
+                    connection.sendall(self.reply)
+            except (ssl.SSLError, OSError):  # the client refused the certificate
+                raw.close()
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (and its key), signed by itself."""
+    from datetime import UTC, datetime, timedelta
+    from ipaddress import IPv4Address
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "sec-release test front door")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = folder / "door.pem", folder / "door.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+@pytest.fixture
+def tls_door(tmp_path: Path) -> Iterator[tuple[TlsServer, Path]]:
+    body = b'{"id": "2027-06"}'
+    cert, key = self_signed(tmp_path)
+    server = TlsServer(
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body,
+        cert,
+        key,
+    )
+    yield server, cert
+    server.close()
+
+
+def test_an_https_front_door_whose_certificate_is_trusted_is_answered_over_tls(
+    tls_door: tuple[TlsServer, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, cert = tls_door
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert))  # the private authority, trusted
+    answer = FrontDoor(f"https://127.0.0.1:{server.port}", "tok").get("/api/releases/2027-06")
+    assert answer.data == {"id": "2027-06"}
+    head = server.requests[0].decode("latin-1")
+    assert head.startswith("GET /api/releases/2027-06 HTTP/1.1\r\n")
+    assert "Authorization: Bearer tok\r\n" in head
+
+
+def test_an_https_front_door_whose_certificate_cannot_be_verified_is_named_so(
+    tls_door: tuple[TlsServer, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    server, _ = tls_door
+    (tmp_path / "elsewhere").mkdir()
+    other, _ = self_signed(tmp_path / "elsewhere")
+    monkeypatch.setenv("SSL_CERT_FILE", str(other))  # trusts another authority only
+    door = FrontDoor(f"https://127.0.0.1:{server.port}", "tok")
+    with pytest.raises(Unavailable, match="its certificate could not be verified") as refused:
+        door.get("/api/releases/2027-06")
+    assert "SSL_CERT_FILE" in str(refused.value)
+    assert server.requests == []  # nothing was sent: the token never left the client
