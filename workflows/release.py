@@ -43,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
         ReleaseState,
     )
     from schemas.status import PortfolioFacts, ReleaseStatus
-    from schemas.text import MAX_PAYLOAD_BYTES, excerpt, sentence_of
+    from schemas.text import MAX_PAYLOAD_BYTES, TEXT, excerpt, sentence_of
     from schemas.workflow_io import (
         AppealOutcome,
         AppealWindowInput,
@@ -63,6 +63,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import search
     from workflows.appeal import AppealWindowWorkflow
+    from workflows.panel import MAX_FREEZES
 
 REFUSED = "Refused"
 
@@ -1121,7 +1122,15 @@ class ReleaseWorkflow:
         return self._state
 
 
+# The largest `freezes` hint the Panel sends: its most freezes, each with the longest reason (in
+# UTF-8, up to 4 bytes a character). Every hint is read in the signal handler (to see whether it
+# differs), so a larger one is taken for a false claim without being decoded.
+MAX_FREEZES_HINT_BYTES = MAX_FREEZES * (4 * TEXT + 256)
+
+
 def _freezes_claimed(raw: RawValue) -> list[Freeze] | None:
+    if len(raw.payload.data) > MAX_FREEZES_HINT_BYTES:
+        return None
     try:
         return workflow.payload_converter().from_payload(raw.payload, FreezeSync).freezes
     except Exception:

@@ -270,3 +270,26 @@ async def test_a_long_release_continues_as_new_and_loses_nothing(env: WorkflowEn
         "unchallenged",
         "unchallenged",
     ]
+
+
+def test_the_largest_freezes_hint_the_panel_sends_is_read_and_a_larger_one_is_not() -> None:
+    from temporalio.api.common.v1 import Payload
+    from temporalio.common import RawValue
+    from temporalio.contrib.pydantic import pydantic_data_converter
+
+    from schemas.state import Freeze
+    from schemas.text import TEXT
+    from schemas.workflow_io import FreezeSync
+    from workflows.panel import MAX_FREEZES
+    from workflows.release import MAX_FREEZES_HINT_BYTES, _freezes_claimed
+
+    fullest = FreezeSync(
+        freezes=[
+            Freeze(start=date(2030, 1, 1), end=date(2030, 12, 31), reason="\U0001d11e" * TEXT)
+            for _ in range(MAX_FREEZES)
+        ]
+    )
+    sent = pydantic_data_converter.payload_converter.to_payloads([fullest])[0]  # as the Panel
+    assert len(sent.data) <= MAX_FREEZES_HINT_BYTES
+    oversized = RawValue(Payload(data=b" " * (MAX_FREEZES_HINT_BYTES + 1)))
+    assert _freezes_claimed(oversized) is None  # not decoded: taken for a false claim
