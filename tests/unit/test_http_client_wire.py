@@ -29,28 +29,39 @@ class OneShotServer:
     def _serve(self) -> None:
         while True:
             try:
-                connection, _ = self.listener.accept()
+                raw, _ = self.listener.accept()
             except OSError:
                 return
-            with connection:
-                received = b""
-                while b"\r\n\r\n" not in received and (chunk := connection.recv(65536)):
-                    received += chunk
-                self.requests.append(received)
-                connection.sendall(self.reply)
+            try:
+                with self.wrap(raw) as connection:
+                    received = b""
+                    while b"\r\n\r\n" not in received and (chunk := connection.recv(65536)):
+                        received += chunk
+                    self.requests.append(received)
+                    connection.sendall(self.reply)
+            except OSError:  # the client went away (or, over TLS, refused the certificate)
+                raw.close()
+
+    def wrap(self, raw: socket.socket) -> socket.socket:
+        """The connection as the server speaks on it: plain here."""
+        return raw
 
     def close(self) -> None:
         self.listener.close()
 
 
+# A whole answer: 200 with a release's JSON.
+BODY = b'{"id": "2027-06"}'
+ANSWER = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    + f"Content-Length: {len(BODY)}\r\n\r\n".encode()
+    + BODY
+)
+
+
 @pytest.fixture
 def answering() -> Iterator[OneShotServer]:
-    body = b'{"id": "2027-06"}'
-    server = OneShotServer(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        + f"Content-Length: {len(body)}\r\n\r\n".encode()
-        + body
-    )
+    server = OneShotServer(ANSWER)
     yield server
     server.close()
 
@@ -98,21 +109,8 @@ class TlsServer(OneShotServer):
         self.context.load_cert_chain(cert, key)
         super().__init__(reply)
 
-    def _serve(self) -> None:
-        while True:
-            try:
-                raw, _ = self.listener.accept()
-            except OSError:
-                return
-            try:
-                with self.context.wrap_socket(raw, server_side=True) as connection:
-                    received = b""
-                    while b"\r\n\r\n" not in received and (chunk := connection.recv(65536)):
-                        received += chunk
-                    self.requests.append(received)
-                    connection.sendall(self.reply)
-            except (ssl.SSLError, OSError):  # the client refused the certificate
-                raw.close()
+    def wrap(self, raw: socket.socket) -> socket.socket:
+        return self.context.wrap_socket(raw, server_side=True)
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
@@ -156,15 +154,8 @@ def self_signed(folder: Path) -> tuple[Path, Path]:
 
 @pytest.fixture
 def tls_door(tmp_path: Path) -> Iterator[tuple[TlsServer, Path]]:
-    body = b'{"id": "2027-06"}'
     cert, key = self_signed(tmp_path)
-    server = TlsServer(
-        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        + f"Content-Length: {len(body)}\r\n\r\n".encode()
-        + body,
-        cert,
-        key,
-    )
+    server = TlsServer(ANSWER, cert, key)
     yield server, cert
     server.close()
 

@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHistory
 
 HISTORIES = Path(__file__).parent.parent / "replay" / "histories"
 WORKFLOW_IDS = Path(__file__).parent.parent / "replay" / "workflow_ids.json"
@@ -30,3 +30,22 @@ async def record_history(
     ids = json.loads(WORKFLOW_IDS.read_text(encoding="utf-8")) if WORKFLOW_IDS.exists() else {}
     ids[name] = workflow_id
     WORKFLOW_IDS.write_text(json.dumps(ids, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def patch_markers(history: WorkflowHistory) -> list[str]:
+    """The patch id of every patch marker in the history, in order."""
+    return [
+        json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+        and e.marker_recorded_event_attributes.marker_name == "core_patch"
+    ]
+
+
+def scheduled(history: WorkflowHistory) -> list[str]:
+    """The activity types the history scheduled (regular activities, not local ones)."""
+    return [
+        e.activity_task_scheduled_event_attributes.activity_type.name
+        for e in history.events
+        if e.HasField("activity_task_scheduled_event_attributes")
+    ]

@@ -3,11 +3,10 @@ the Panel checks a registration with a local activity (DESCRIBE_LOCALLY)."""
 
 from __future__ import annotations
 
-import json
 from datetime import date, timedelta
 
 import pytest
-from temporalio.client import WorkflowHistory, WorkflowUpdateFailedError
+from temporalio.client import WorkflowUpdateFailedError
 from temporalio.common import SearchAttributeKey
 from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
@@ -19,6 +18,8 @@ from schemas.workflow_io import release_workflow_id
 from starter.rehearsal import Rehearsal
 from tests.june2020 import PANEL, RELEASE, SECAS
 from tests.security.raw import as_json
+from tests.workflows.helpers import created
+from tests.workflows.histories import patch_markers, scheduled
 from workflows import search
 from workflows.panel import DESCRIBE_LOCALLY
 from workflows.release import GENERATION
@@ -28,33 +29,11 @@ LATE = london(date(2019, 12, 2), 10)
 CHANGE_VERSION = SearchAttributeKey.for_keyword_list("TemporalChangeVersion")
 
 
-def patch_markers(history: WorkflowHistory) -> list[str]:
-    """The patch id of every patch marker in the history, in order."""
-    return [
-        json.loads(e.marker_recorded_event_attributes.details["patch-data"].payloads[0].data)["id"]
-        for e in history.events
-        if e.HasField("marker_recorded_event_attributes")
-        and e.marker_recorded_event_attributes.marker_name == "core_patch"
-    ]
-
-
-def scheduled(history: WorkflowHistory) -> list[str]:
-    """The activity types the history scheduled (regular activities, not local ones)."""
-    return [
-        e.activity_task_scheduled_event_attributes.activity_type.name
-        for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes")
-    ]
-
-
 async def test_a_new_release_records_one_patch_marker_and_keeps_every_change(
     env: WorkflowEnvironment,
 ) -> None:
     async with Rehearsal(env, LATE) as r:
-        await r.deployment.create_release(
-            RELEASE, actor=SECAS, go_live=None, release_type=None, ad_hoc=False
-        )
-        r.release_ids.append(RELEASE)
+        await created(r)
         await r.deployment.act(
             RELEASE,
             SECAS,
@@ -92,10 +71,7 @@ async def test_a_new_release_records_one_patch_marker_and_keeps_every_change(
 
 async def test_a_run_continued_as_new_records_one_patch_marker(env: WorkflowEnvironment) -> None:
     async with Rehearsal(env, LATE, max_history_events=40) as r:
-        await r.deployment.create_release(
-            RELEASE, actor=SECAS, go_live=None, release_type=None, ad_hoc=False
-        )
-        r.release_ids.append(RELEASE)
+        await created(r)
         for n in range(3):
             await r.deployment.act(
                 RELEASE,
@@ -122,10 +98,7 @@ async def test_the_panel_checks_a_registration_without_an_activity_task(
     env: WorkflowEnvironment,
 ) -> None:
     async with Rehearsal(env, LATE) as r:
-        status = await r.deployment.create_release(
-            RELEASE, actor=SECAS, go_live=None, release_type=None, ad_hoc=False
-        )
-        r.release_ids.append(RELEASE)
+        status = await created(r)
         await r.advance_to(LATE + timedelta(hours=1))
         view = await r.deployment.panel_view()
         panel = await env.client.get_workflow_handle(r.deployment.panel_id).fetch_history()

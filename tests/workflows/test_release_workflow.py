@@ -18,8 +18,8 @@ from schemas.vocabulary import ReleaseType
 from starter.ops import FreezeListOp
 from starter.rehearsal import Rehearsal, start_test_server
 from tests.june2020 import CREATED, DCC, PANEL, PARTY, RELEASE, SECAS, all_steps
-from tests.workflows.helpers import run_steps
-from tests.workflows.histories import record_history
+from tests.workflows.helpers import created, run_steps
+from tests.workflows.histories import record_history, scheduled
 
 
 @pytest.fixture
@@ -48,14 +48,6 @@ def comparable(status: ReleaseStatus) -> object:
             entry.pop(run_specific, None)
     data["audit"].sort(key=lambda e: (e["at"], e["actor"], e["command"], e["detail"]))
     return data
-
-
-async def created(r: Rehearsal, release_id: str = RELEASE) -> ReleaseStatus:
-    status = await r.deployment.create_release(
-        release_id, actor=SECAS, go_live=None, release_type=None, ad_hoc=False
-    )
-    r.release_ids.append(release_id)
-    return status
 
 
 async def test_a_refused_update_says_why_and_changes_nothing(env: WorkflowEnvironment) -> None:
@@ -217,7 +209,8 @@ async def test_a_panel_freeze_reaches_every_open_release_and_bars_go_live_dates(
         # Each release read the Panel's list once per freeze added: not at creation, and not
         # when the Panel's push on registration repeated what its creation carried.
         for release_id in (RELEASE, "2020-02"):
-            assert await _scheduled(env, f"release/{release_id}", "read_panel_freezes") == 2
+            history = await env.client.get_workflow_handle(f"release/{release_id}").fetch_history()
+            assert scheduled(history).count("read_panel_freezes") == 2
         # A release created once freezes exist carries them from its creation and reads none.
         later = await created(r, "2021-02")
         assert [(f.start, f.end) for f in later.freezes] == [
@@ -225,20 +218,10 @@ async def test_a_panel_freeze_reaches_every_open_release_and_bars_go_live_dates(
             (date(2020, 10, 1), date(2020, 12, 31)),
         ]
         await r.advance_to(london(date(2019, 5, 9), 14))
-        assert await _scheduled(env, "release/2021-02", "read_panel_freezes") == 0
+        history = await env.client.get_workflow_handle("release/2021-02").fetch_history()
+        assert "read_panel_freezes" not in scheduled(history)
         await record_history(env.client, r.deployment.panel_id, "panel_freezes")
         await record_history(env.client, f"release/{RELEASE}", "release_learns_freezes")
-
-
-async def _scheduled(env: WorkflowEnvironment, workflow_id: str, activity: str) -> int:
-    """How many times the workflow's runs so far scheduled `activity`."""
-    history = await env.client.get_workflow_handle(workflow_id).fetch_history()
-    return sum(
-        1
-        for e in history.events
-        if e.HasField("activity_task_scheduled_event_attributes")
-        and e.activity_task_scheduled_event_attributes.activity_type.name == activity
-    )
 
 
 async def test_a_long_release_continues_as_new_and_loses_nothing(env: WorkflowEnvironment) -> None:
